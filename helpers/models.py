@@ -1,0 +1,139 @@
+"""The networks of the series: fully connected and DCGAN generators/discriminators.
+
+Discriminators return *logits* (no sigmoid): the loss applies the sigmoid inside
+``binary_cross_entropy_with_logits``, which is numerically stable and safe under
+mixed precision. ``torch.sigmoid(D(x))`` is the probability "x is real".
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+class MLPGenerator(nn.Module):
+    """z -> hidden layers (LeakyReLU) -> image in [-1, 1] (Tanh).
+
+    ``hidden=(100,)`` is the seed article's tiny generator; the series' recipe uses
+    wider, deeper layers with batch norm, which learn clean digits far sooner.
+    """
+
+    def __init__(self, latent_dim: int = 64, hidden: tuple[int, ...] = (256, 512, 1024),
+                 image_shape: tuple[int, int, int] = (1, 28, 28), batch_norm: bool = True,
+                 leak: float = 0.2) -> None:
+        super().__init__()
+        self.latent_dim, self.image_shape = latent_dim, image_shape
+        layers: list[nn.Module] = []
+        width = latent_dim
+        for h in hidden:
+            layers.append(nn.Linear(width, h))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(h))
+            layers.append(nn.LeakyReLU(leak))
+            width = h
+        layers += [nn.Linear(width, math.prod(image_shape)), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.flatten(1)).view(-1, *self.image_shape)
+
+
+class MLPDiscriminator(nn.Module):
+    """Image -> hidden layers (LeakyReLU + dropout) -> one logit."""
+
+    def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28),
+                 hidden: tuple[int, ...] = (512, 256), dropout: float = 0.3, leak: float = 0.2) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = math.prod(image_shape)
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(leak), nn.Dropout(dropout)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+def _dcgan_plan(image_size: int) -> tuple[int, int]:
+    """Split ``image_size`` into ``start * 2**doublings`` with ``start`` in 4..7.
+
+    64 -> (4, 4): 4x4 grown to 64x64 by four stride-2 layers; 28 -> (7, 2). This is
+    what lets one family serve both 28x28 MNIST and 64x64 cats.
+    """
+    start, doublings = image_size, 0
+    while start > 7 and start % 2 == 0:
+        start, doublings = start // 2, doublings + 1
+    if not 4 <= start <= 7 or doublings == 0:
+        raise ValueError(f"image_size={image_size} must be 4..7 times a power of two (e.g. 28, 32, 64, 128).")
+    return start, doublings
+
+
+class DCGANGenerator(nn.Module):
+    """DCGAN generator: z (as 1x1 feature map) -> transposed convolutions -> image.
+
+    The first layer grows 1x1 to ``start x start`` (kernel ``start``, stride 1); each
+    following (4, 2, 1) transposed convolution doubles the size while halving the
+    channels, down to ``width`` before the last layer. Batch norm + ReLU everywhere
+    except the Tanh output; no biases (batch norm would cancel them).
+    """
+
+    def __init__(self, latent_dim: int = 128, channels: int = 3, image_size: int = 64, width: int = 64) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        start, doublings = _dcgan_plan(image_size)
+        chans = [width * 2 ** i for i in reversed(range(doublings))]  # e.g. 512, 256, 128, 64
+        layers: list[nn.Module] = [nn.ConvTranspose2d(latent_dim, chans[0], start, 1, 0, bias=False),
+                                   nn.BatchNorm2d(chans[0]), nn.ReLU(True)]
+        for c_in, c_out in zip(chans, chans[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(len(z), self.latent_dim, 1, 1))
+
+
+class DCGANDiscriminator(nn.Module):
+    """DCGAN discriminator: strided convolutions (no pooling) -> one logit.
+
+    Mirrors the generator: each (4, 2, 1) convolution halves the size and doubles
+    the channels; batch norm on all but the first; LeakyReLU(0.2); a last
+    ``start x start`` convolution reduces the map to one number.
+    """
+
+    def __init__(self, channels: int = 3, image_size: int = 64, width: int = 64) -> None:
+        super().__init__()
+        start, doublings = _dcgan_plan(image_size)
+        chans = [width * 2 ** i for i in range(doublings)]  # e.g. 64, 128, 256, 512
+        layers: list[nn.Module] = [nn.Conv2d(channels, chans[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        for c_in, c_out in zip(chans, chans[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
+        layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=False))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN paper initialisation: conv weights ~ N(0, 0.02), batch-norm scales ~ N(1, 0.02).
+
+    Use as ``model.apply(dcgan_init)``. Small, centred weights keep the first
+    updates of both networks gentle, so neither wins outright in the first epoch.
+    """
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters, for the shape-check cells."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

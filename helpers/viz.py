@@ -1,0 +1,158 @@
+"""Pictures of what the networks do: image grids, training curves, animations, widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+from torchvision.utils import make_grid
+
+from .data import to_unit
+from .train import EpochEnd, History
+
+
+def grid_array(images: torch.Tensor, nrow: int = 8) -> np.ndarray:
+    """A uint8 ``(H, W, 3)`` grid of ``images`` (uint8, or float in [-1, 1])."""
+    images = images.detach().cpu()
+    unit = images.float() / 255 if images.dtype == torch.uint8 else to_unit(images)
+    grid = make_grid(unit, nrow=nrow, padding=2, pad_value=1.0)
+    return (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+
+
+def show_images(images: torch.Tensor, nrow: int = 8, title: str = "", ax: plt.Axes | None = None,
+                size: float = 4.0) -> plt.Axes:
+    """Draw a grid of images (uint8, or float in [-1, 1] as a Tanh generator makes them)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(grid_array(images, nrow), interpolation="nearest")
+    ax.set_title(title)
+    ax.axis("off")
+    return ax
+
+
+def _smooth(values: Sequence[float], window: int) -> np.ndarray:
+    values = np.asarray(values, dtype=float)
+    if window <= 1 or len(values) < window:
+        return values
+    return np.convolve(values, np.ones(window) / window, mode="valid")
+
+
+def plot_history(history: History, smooth: int = 50, title: str = "") -> plt.Figure:
+    """Losses (left) and the discriminator's mean outputs (right) against training steps.
+
+    Curves are moving averages over ``smooth`` steps; dotted lines mark epoch ends.
+    """
+    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.6))
+    offset = (smooth - 1) if history.steps >= smooth > 1 else 0
+    for ax, keys, ylabel in ((ax_loss, ("loss_d", "loss_g"), "loss"),
+                             (ax_d, ("d_real", "d_fake"), "mean D output")):
+        for key in keys:
+            label = {"loss_d": "discriminator loss", "loss_g": "generator loss",
+                     "d_real": "D(x) on real images", "d_fake": "D(G(z)) on fakes"}[key]
+            y = _smooth(getattr(history, key), smooth)
+            ax.plot(np.arange(len(y)) + offset, y, label=label)
+        for step in history.epoch_end_step[:-1] if len(history.epoch_end_step) <= 60 else []:
+            ax.axvline(step, color="grey", lw=0.5, ls=":")
+        ax.set_xlabel("training step")
+        ax.set_ylabel(ylabel)
+        ax.legend()
+    ax_d.set_ylim(0, 1)
+    ax_d.axhline(0.5, color="black", lw=0.8, ls="--")
+    ax_loss.set_title("Losses" + (f" ({smooth}-step moving average)" if smooth > 1 else ""))
+    ax_d.set_title("Discriminator outputs (0.5 = cannot tell)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+class SampleRecorder:
+    """Callback for :func:`helpers.fit`: a grid of ``G(fixed_noise)`` after every epoch.
+
+    The same noise every time, so the frames show one set of samples evolving.
+    Frames stay in memory (``frames``) for :func:`animate`, and are saved as PNG
+    when ``folder`` is given.
+    """
+
+    def __init__(self, fixed_noise: torch.Tensor, nrow: int = 8, folder: str | Path | None = None) -> None:
+        self.fixed_noise, self.nrow = fixed_noise, nrow
+        self.folder = Path(folder) if folder else None
+        self.frames: list[np.ndarray] = []
+        self.epochs: list[int] = []
+
+    @torch.no_grad()
+    def __call__(self, end: EpochEnd) -> None:
+        end.G.eval()
+        frame = grid_array(end.G(self.fixed_noise), self.nrow)
+        self.frames.append(frame)
+        self.epochs.append(end.epoch)
+        if self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            plt.imsave(self.folder / f"epoch_{end.epoch:03d}.png", frame)
+
+
+def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_ms: int = 300,
+            size: float = 4.0) -> str:
+    """An HTML/JavaScript player of ``frames`` (e.g. :class:`SampleRecorder` grids)."""
+    from matplotlib import animation
+
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.axis("off")
+    shown = ax.imshow(frames[0], interpolation="nearest")
+    text = ax.set_title(labels[0] if labels else "")
+
+    def update(i: int) -> list:
+        shown.set_data(frames[i])
+        text.set_text(labels[i] if labels else "")
+        return [shown, text]
+
+    anim = animation.FuncAnimation(fig, update, frames=len(frames), interval=interval_ms)
+    html = anim.to_jshtml(default_mode="once")
+    plt.close(fig)
+    return html
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation: keeps the norm a Gaussian latent vector typically has.
+
+    A straight line between two N(0, I) samples passes near the origin, where the
+    generator saw few inputs; the great-circle path stays in the typical shell.
+    """
+    a, b = z0 / z0.norm(), z1 / z1.norm()
+    omega = torch.arccos((a * b).sum().clamp(-1, 1))
+    if omega.abs() < 1e-6:
+        return (1 - t) * z0 + t * z1
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+@torch.no_grad()
+def interpolation_explorer(G: nn.Module, noise_of_seed: Callable[[int], torch.Tensor], title: str = "") -> object:
+    """An ipywidgets panel: pick two seeds, slide from one sample to the other.
+
+    ``noise_of_seed(seed)`` returns one latent vector (shape ``(1, latent_dim)``),
+    so the seeds name reproducible points in latent space.
+    """
+    import ipywidgets as widgets
+
+    G.eval()
+
+    def draw(seed_a: int, seed_b: int, t: float) -> None:
+        z = slerp(noise_of_seed(seed_a), noise_of_seed(seed_b), t)
+        path = torch.cat([slerp(noise_of_seed(seed_a), noise_of_seed(seed_b), s) for s in np.linspace(0, 1, 8)])
+        fig, (ax_big, ax_row) = plt.subplots(1, 2, figsize=(9, 3), gridspec_kw={"width_ratios": [1, 3]})
+        show_images(G(z), nrow=1, ax=ax_big, title=f"t = {t:.2f}")
+        show_images(G(path), nrow=8, ax=ax_row, title=f"seed {seed_a} -> seed {seed_b}")
+        if title:
+            fig.suptitle(title)
+        plt.show()
+
+    return widgets.interactive(
+        draw,
+        seed_a=widgets.IntSlider(value=0, min=0, max=99, description="seed A"),
+        seed_b=widgets.IntSlider(value=1, min=0, max=99, description="seed B"),
+        t=widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="A -> B"),
+    )

@@ -1,0 +1,122 @@
+"""The two training steps, fit (epochs, time budget, callbacks), checkpoints and exact resume."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from helpers import (
+    CheckpointError,
+    EpochEnd,
+    MLPDiscriminator,
+    MLPGenerator,
+    TensorBatches,
+    discriminator_step,
+    fit,
+    generator_step,
+    load_checkpoint,
+    load_generator,
+)
+from helpers.recipes import make_noise
+
+
+def tiny(seed: int = 0) -> tuple:
+    torch.manual_seed(seed)
+    G, D = MLPGenerator(8, (16,), image_shape=(1, 4, 4)), MLPDiscriminator((1, 4, 4), hidden=(16,), dropout=0.2)
+    images = torch.randint(0, 256, (40, 1, 4, 4), dtype=torch.uint8)
+    data = TensorBatches(images, 8, seed=seed)
+    return (G, D, data, torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3),
+            make_noise(8, "cpu"))
+
+
+def params(model: torch.nn.Module) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_discriminator_step_changes_only_d() -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    g0, d0 = params(G), params(D)
+    stats = discriminator_step(D, next(iter(data)), G(noise(8)).detach(), opt_d)
+    assert torch.equal(params(G), g0) and not torch.equal(params(D), d0)
+    assert set(stats) == {"loss_d", "d_real", "d_fake", "grad_norm_d"}
+    assert 0 < stats["d_real"] < 1 and stats["loss_d"] > 0
+
+
+def test_generator_step_changes_only_g_and_leaves_d_trainable() -> None:
+    G, D, _, opt_g, _, noise = tiny()
+    g0, d0 = params(G), params(D)
+    stats = generator_step(D, G(noise(8)), opt_g)
+    assert torch.equal(params(D), d0) and not torch.equal(params(G), g0)
+    assert all(p.requires_grad for p in D.parameters())
+    assert stats["grad_norm_g"] > 0
+
+
+def test_saturating_loss_is_the_minimax_term() -> None:
+    G, D, _, opt_g, _, noise = tiny()
+    D.eval()
+    fake = G(noise(8))
+    expected = torch.log(1 - torch.sigmoid(D(fake))).mean()
+    stats = generator_step(D, fake, opt_g, saturating=True)
+    assert torch.allclose(stats["loss_g"], expected, atol=1e-5)
+
+
+def test_fit_epochs_history_and_callbacks() -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    seen: list[int] = []
+    history = fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False,
+                  callbacks=[lambda end: seen.append(end.epoch) if isinstance(end, EpochEnd) else None])
+    assert seen == [1, 2, 3]
+    assert history.epochs == 3 and history.steps == 3 * len(data) == len(history.grad_norm_g)
+    assert history.epoch_end_step == [5, 10, 15] and history.seconds > 0
+
+
+def test_fit_needs_a_budget() -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    with pytest.raises(ValueError, match="epochs"):
+        fit(G, D, data, opt_g, opt_d, noise)
+
+
+def test_fit_time_budget_stops() -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    history = fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.3, progress=False)
+    assert 0.3 <= history.seconds < 3 and history.steps > 0
+
+
+@pytest.mark.parametrize("first", [{"epochs": 1}, {"max_seconds": 0.02}], ids=["after-epoch", "mid-epoch"])
+def test_resume_gives_the_same_weights(tmp_path, first: dict) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    straight = fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False)
+    expected_g, expected_d = params(G), params(D)
+
+    ckpt = tmp_path / "ckpt.pt"
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, checkpoint=ckpt, progress=False, **first)
+    G, D, data, opt_g, opt_d, noise = tiny(seed=0)  # a fresh process would rebuild everything
+    torch.manual_seed(123)  # whatever the global RNG holds now must not matter
+    resumed = fit(G, D, data, opt_g, opt_d, noise, epochs=3, checkpoint=ckpt, resume=True, progress=False)
+    assert torch.equal(params(G), expected_g) and torch.equal(params(D), expected_d)
+    assert resumed.loss_d == straight.loss_d and resumed.epoch_end_step == straight.epoch_end_step
+
+
+def test_checkpoint_roundtrip_and_weights_only(tmp_path) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
+    state = load_checkpoint(tmp_path / "c.pt")
+    assert state["epoch"] == 1 and state["step_in_epoch"] == 0
+    G2 = load_generator(MLPGenerator(8, (16,), image_shape=(1, 4, 4)), tmp_path / "c.pt")
+    assert torch.equal(params(G2), params(G)) and not G2.training
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path) -> None:
+    (tmp_path / "bad.pt").write_bytes(b"half a file")
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(tmp_path / "bad.pt")
+    with pytest.raises(CheckpointError, match="No checkpoint"):
+        load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_mismatched_checkpoint_is_a_clear_error(tmp_path) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
+    with pytest.raises(CheckpointError, match="different shape"):
+        load_generator(MLPGenerator(8, (32,), image_shape=(1, 4, 4)), tmp_path / "c.pt")
