@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # What the tests run with: small sizes, no downloads, no GPU, no windows.
-TEST_ENV := GAN_FAST=1 GAN_OFFLINE=1 GAN_DEVICE=cpu MPLBACKEND=Agg PYTHONHASHSEED=0
+TEST_ENV := GAN_FAST=1 GAN_OFFLINE=1 GAN_DEVICE=cpu PYTHONHASHSEED=0
 
 .PHONY: venv lab test unit notebooks sync lint lock clean
 
@@ -33,7 +33,7 @@ unit: venv  ## only the fast unit tests of helpers/
 
 notebooks: venv  ## re-execute every notebook with full settings, in place (slow: see README)
 	for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; MPLBACKEND=Agg $(VENV)/bin/jupyter execute --inplace "$$nb" || exit 1; \
+	  echo "== $$nb"; $(VENV)/bin/jupyter execute --inplace "$$nb" || exit 1; \
 	  $(VENV)/bin/jupytext --to py:percent "$$nb"; done
 
 sync: venv  ## rewrite each .py twin from its .ipynb (edit a twin? run: jupytext --to ipynb --update FILE.py)

@@ -40,7 +40,8 @@ def _train(args: argparse.Namespace) -> None:
     device = get_device(args.device)
     setup = build(args.recipe, device, seed=args.seed, limit=args.limit)
     history = fit(setup.G, setup.D, setup.data, setup.opt_g, setup.opt_d, setup.noise, epochs=args.epochs,
-                  max_seconds=args.max_seconds, checkpoint=ckpt, resume=True, progress=not args.quiet)
+                  max_seconds=args.max_seconds, checkpoint=ckpt, resume=True, progress=not args.quiet,
+                  amp=setup.amp)
     setup.G.eval()
     torch.manual_seed(args.seed)
     with torch.no_grad():

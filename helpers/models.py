@@ -41,20 +41,39 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Image -> hidden layers (LeakyReLU + dropout) -> one logit."""
+    """Image -> hidden layers (LeakyReLU + dropout) -> one logit.
+
+    Two stabilisers, both off by default (notebook 05 measures them):
+    ``spectral_norm=True`` divides each linear layer's weight by its largest singular
+    value (``torch.nn.utils.parametrizations.spectral_norm``), which bounds how steeply
+    D can change with its input; ``input_noise=s`` adds N(0, s^2) "instance noise" to
+    every input image while training (not in eval mode), which blurs the boundary
+    between real and fake so D cannot become certain too early.
+    """
 
     def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28),
-                 hidden: tuple[int, ...] = (512, 256), dropout: float = 0.3, leak: float = 0.2) -> None:
+                 hidden: tuple[int, ...] = (512, 256), dropout: float = 0.3, leak: float = 0.2,
+                 spectral_norm: bool = False, input_noise: float = 0.0) -> None:
         super().__init__()
+        if input_noise < 0:
+            raise ValueError(f"input_noise is a standard deviation, got {input_noise}")
+        self.input_noise = input_noise
+
+        def linear(n_in: int, n_out: int) -> nn.Module:
+            layer = nn.Linear(n_in, n_out)
+            return nn.utils.parametrizations.spectral_norm(layer) if spectral_norm else layer
+
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(image_shape)
         for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(leak), nn.Dropout(dropout)]
+            layers += [linear(width, h), nn.LeakyReLU(leak), nn.Dropout(dropout)]
             width = h
-        layers.append(nn.Linear(width, 1))
+        layers.append(linear(width, 1))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and self.input_noise > 0:
+            x = x + self.input_noise * torch.randn_like(x)
         return self.net(x).view(-1)
 
 
@@ -114,6 +133,50 @@ class DCGANDiscriminator(nn.Module):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
         layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=False))
         self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+class SeedDCGANGenerator(nn.Module):
+    """The seed chapter's MNIST DCGAN generator, kept for comparison (notebook 03).
+
+    It does not fit the (4, 2, 1) family above: z (1x1) -> 4x4 (kernel 4, stride 1) ->
+    7x7 (kernel 3, stride 2, padding 1) -> 14x14 -> 28x28 (kernel 4, stride 2, padding 1),
+    channels ``latent_dim -> 4w -> 2w -> w -> 1`` with ``w = width`` (the seed: 100, 32).
+    Batch norm and LeakyReLU(0.2) between layers, Tanh out, no biases.
+    """
+
+    def __init__(self, latent_dim: int = 100, width: int = 32) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        layers: list[nn.Module] = []
+        for c_in, c_out, k, s, p in ((latent_dim, 4 * width, 4, 1, 0), (4 * width, 2 * width, 3, 2, 1),
+                                     (2 * width, width, 4, 2, 1)):
+            layers += [nn.ConvTranspose2d(c_in, c_out, k, s, p, bias=False), nn.BatchNorm2d(c_out),
+                       nn.LeakyReLU(0.2)]
+        layers += [nn.ConvTranspose2d(width, 1, 4, 2, 1, bias=False), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(len(z), self.latent_dim, 1, 1))
+
+
+class SeedDCGANDiscriminator(nn.Module):
+    """The seed chapter's MNIST DCGAN discriminator, returning a logit (no sigmoid).
+
+    28x28 -> 14 -> 7 (kernel 4, stride 2, padding 1) -> 4 (kernel 3, stride 2,
+    padding 1) -> 1 (kernel 4), channels ``1 -> w -> 2w -> 4w -> 1``; batch norm on
+    all but the first, LeakyReLU(0.2), no biases.
+    """
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 4 * width, 3, 2, 1, bias=False), nn.BatchNorm2d(4 * width), nn.LeakyReLU(0.2),
+            nn.Conv2d(4 * width, 1, 4, 1, 0, bias=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).view(-1)

@@ -7,6 +7,7 @@ models from the same recipes, so a CLI run and a notebook run are the same exper
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +15,16 @@ import torch
 from torch import nn
 
 from .data import TensorBatches, load_mnist
-from .models import MLPDiscriminator, MLPGenerator
+from .models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    SeedDCGANDiscriminator,
+    SeedDCGANGenerator,
+    dcgan_init,
+)
+from .train import cpu_has_native_bf16
 
 Noise = Callable[[int], torch.Tensor]
 
@@ -46,6 +56,15 @@ class Recipe:
     lr_d: float
     betas: tuple[float, float] = (0.9, 0.999)
     cpu_threads: int | None = None
+    #: Apply the DCGAN initialisation (:func:`helpers.models.dcgan_init`) to both networks.
+    dcgan_init: bool = False
+    #: Keep models and batches in channels_last (NHWC) memory layout, for convolutional nets:
+    #: on CUDA always, on CPU only together with bf16 (measured on a 2-core AVX512-BF16 CPU,
+    #: torch 2.13, dcgan-cats: fp32 43 img/s NHWC vs 47 NCHW; bf16 93 NHWC vs 88 NCHW).
+    channels_last: bool = False
+    #: On CPUs with native bf16 (:func:`helpers.train.cpu_has_native_bf16`), train under bf16
+    #: autocast (``fit(amp=True)``): about 2x for the DCGAN. CUDA always uses autocast.
+    cpu_bf16: bool = False
 
 
 RECIPES: dict[str, Recipe] = {}
@@ -71,6 +90,39 @@ _register(Recipe(
     build=lambda: (MLPGenerator(20, (100,), batch_norm=False), MLPDiscriminator(hidden=(100,), dropout=0.5)),
     latent_dim=20, noise="uniform", batch_size=64, lr_g=1e-3, lr_d=1e-3, cpu_threads=2,
 ))
+_register(Recipe(
+    name="dcgan-mnist",
+    description="The series' MNIST DCGAN (notebook 03): z=64 ~ N(0, I), G ConvTranspose 64-64-32-1 "
+                "(7x7 -> 14 -> 28), D Conv 1-32-64-1, DCGAN init, Adam 4e-4 (0.5, 0.999), batch 64, "
+                "channels_last.",
+    dataset="mnist",
+    build=lambda: (DCGANGenerator(latent_dim=64, channels=1, image_size=28, width=32),
+                   DCGANDiscriminator(channels=1, image_size=28, width=32)),
+    latent_dim=64, noise="normal", batch_size=64, lr_g=4e-4, lr_d=4e-4, betas=(0.5, 0.999),
+    cpu_threads=None, dcgan_init=True, channels_last=True, cpu_bf16=True,
+))
+_register(Recipe(
+    name="seed-dcgan-mnist",
+    description="The seed chapter's MNIST DCGAN: z=100 ~ U(-1, 1), G ConvTranspose 100-128-64-32-1 "
+                "(4x4 -> 7 -> 14 -> 28), D Conv 1-32-64-128-1, PyTorch's default init, "
+                "Adam G 3e-4, D 2e-4 (0.9, 0.999), batch 64.",
+    dataset="mnist",
+    build=lambda: (SeedDCGANGenerator(latent_dim=100, width=32), SeedDCGANDiscriminator(width=32)),
+    latent_dim=100, noise="uniform", batch_size=64, lr_g=3e-4, lr_d=2e-4, cpu_threads=None,
+))
+
+
+_register(Recipe(
+    name="dcgan-cats",
+    description="The seed article's DCGAN on 64x64 cat faces: z=128 ~ N(0, I), G ConvTranspose "
+                "128-512-256-128-64-3, D Conv 3-64-128-256-512-1, DCGAN init, Adam 2e-4 (0.5, 0.999), "
+                "batch 128; channels_last + bf16 autocast on CUDA and on CPUs with native bf16.",
+    dataset="cats",
+    build=lambda: (DCGANGenerator(latent_dim=128, channels=3, image_size=64, width=64),
+                   DCGANDiscriminator(channels=3, image_size=64, width=64)),
+    latent_dim=128, noise="normal", batch_size=128, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
+    cpu_threads=None, dcgan_init=True, channels_last=True, cpu_bf16=True,
+))
 
 
 def get_recipe(name: str) -> Recipe:
@@ -78,6 +130,14 @@ def get_recipe(name: str) -> Recipe:
     if name not in RECIPES:
         raise KeyError(f"Unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}.")
     return RECIPES[name]
+
+
+def cpu_cores() -> int:
+    """CPU cores this process may use (the affinity mask: containers and CI often get fewer)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass
@@ -91,6 +151,8 @@ class Setup:
     opt_d: torch.optim.Optimizer
     noise: Noise
     data: TensorBatches
+    #: What to pass as ``fit(amp=...)``: ``True`` for bf16 on a CPU that has it, else ``None`` (the default).
+    amp: bool | None = None
 
 
 def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
@@ -110,18 +172,27 @@ def build(name: str, device: torch.device | str = "cpu", *, seed: int = 0, image
     """Seed, set CPU threads, and build everything recipe ``name`` needs on ``device``.
 
     ``images`` skips loading the dataset (notebooks that already hold it pass it in).
+    CPU threads: the recipe's ``cpu_threads``, or for ``None`` one per available core.
     """
     recipe = get_recipe(name)
     device = torch.device(device)
-    if device.type == "cpu" and recipe.cpu_threads:
-        torch.set_num_threads(recipe.cpu_threads)
+    if device.type == "cpu":
+        torch.set_num_threads(recipe.cpu_threads or cpu_cores())
     torch.manual_seed(seed)
     G, D = recipe.build()
+    if recipe.dcgan_init:
+        G.apply(dcgan_init)
+        D.apply(dcgan_init)
+    amp = True if recipe.cpu_bf16 and device.type == "cpu" and cpu_has_native_bf16() else None
+    channels_last = recipe.channels_last and (device.type == "cuda" or amp is True)
     G, D = G.to(device), D.to(device)
+    if channels_last:
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     if images is None:
         images = load_dataset(recipe.dataset, limit)
-    data = TensorBatches(images, min(recipe.batch_size, len(images)), device, seed=seed)
+    data = TensorBatches(images, min(recipe.batch_size, len(images)), device, seed=seed,
+                         channels_last=channels_last)
     return Setup(recipe, G, D,
                  torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas),
                  torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
-                 make_noise(recipe.latent_dim, device, recipe.noise), data)
+                 make_noise(recipe.latent_dim, device, recipe.noise), data, amp)

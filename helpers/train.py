@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +29,80 @@ STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g
 
 class CheckpointError(RuntimeError):
     """A checkpoint file is unreadable or belongs to different models."""
+
+
+class GANHealthWarning(UserWarning):
+    """:func:`fit` noticed a sign of a failing GAN (notebook 05 shows each one and its remedies)."""
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss became NaN or infinite; :func:`fit` stopped before saving those weights.
+
+    ``history`` holds the steps up to the last completed epoch's checkpoint plus the
+    failing window, for plotting what led to the blow-up.
+    """
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+#: Health checks run on windows of this many steps (one device sync per window).
+HEALTH_EVERY = 100
+#: "D has won": mean D(x) above this and mean D(G(z)) below 1 minus it over a whole window.
+HEALTH_D_WINS = 0.99
+#: "Generator loss exploding": mean non-saturating generator loss above this over a window
+#: (-log D(G(z)) > 10 means D gives the fakes a probability below 5e-5).
+HEALTH_LOSS_G_LIMIT = 10.0
+_SEE_05 = "See notebook 05 (evaluating and debugging GANs) for causes and remedies."
+
+
+class HealthMonitor:
+    """Cheap checks on windows of per-step statistics (rows ordered as :data:`STEP_KEYS`).
+
+    Each kind of warning is issued at most once per :func:`fit` call. Non-finite
+    losses raise :class:`TrainingDiverged` (the caller has not saved them yet).
+    """
+
+    def __init__(self, saturating: bool = False, checkpoint: str | Path | None = None) -> None:
+        self.saturating, self.checkpoint = saturating, checkpoint
+        self.warned: set[str] = set()
+
+    def check(self, window: torch.Tensor, first_step: int, history: History) -> None:
+        """Inspect ``window`` (steps x len(STEP_KEYS)) that starts at global step ``first_step``."""
+        if not len(window):
+            return
+        stats = dict(zip(STEP_KEYS, window.T))
+        finite = torch.isfinite(window).all(1)
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0])
+            row = {k: float(v[bad]) for k, v in stats.items()}
+            kept = (f"The last checkpoint ({self.checkpoint}, {history.epochs} completed epochs) was kept."
+                    if self.checkpoint is not None else "No checkpoint was being written.")
+            raise TrainingDiverged(
+                f"Training diverged at step {first_step + bad}: loss D {row['loss_d']}, loss G {row['loss_g']}, "
+                f"grad norms D {row['grad_norm_d']:.3g}, G {row['grad_norm_g']:.3g}. Stopped. {kept} Try a "
+                f"lower learning rate, spectral normalisation in D, or checking the data for NaNs. {_SEE_05}",
+                history)
+        if len(window) < HEALTH_EVERY // 2:  # too short to call a trend (e.g. an epoch's tail)
+            return
+        last = first_step + len(window) - 1
+        d_real, d_fake = float(stats["d_real"].mean()), float(stats["d_fake"].mean())
+        if d_real > HEALTH_D_WINS and d_fake < 1 - HEALTH_D_WINS:
+            self._warn("d_wins", f"steps {first_step}-{last}: D(x) = {d_real:.3f} and D(G(z)) = {d_fake:.4f} "
+                       "on average: the discriminator is winning outright, so the generator learns little. Try "
+                       "a lower discriminator learning rate, one-sided label smoothing (real_label=0.9), "
+                       f"instance noise or spectral normalisation in D. {_SEE_05}")
+        loss_g = float(stats["loss_g"].mean())
+        if not self.saturating and loss_g > HEALTH_LOSS_G_LIMIT:
+            self._warn("loss_g", f"steps {first_step}-{last}: the generator loss averages {loss_g:.1f} "
+                       f"(> {HEALTH_LOSS_G_LIMIT:g}): it is exploding because D rejects every fake with "
+                       f"near certainty. {_SEE_05}")
+
+    def _warn(self, kind: str, message: str) -> None:
+        if kind not in self.warned:
+            self.warned.add(kind)
+            warnings.warn(message, GANHealthWarning, stacklevel=4)
 
 
 def _grad_norm(params: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -194,16 +269,31 @@ def load_weights(model: nn.Module, state: dict, what: str, path: str | Path) -> 
                               "settings: use another output folder, or delete the checkpoint.") from exc
 
 
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX), where bf16 autocast pays off.
+
+    Elsewhere PyTorch emulates bf16 on CPU, which is slower than float32.
+    """
+    cpu = getattr(torch, "cpu", None)
+    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(check is not None and bool(check()) for check in checks)
+
+
 def amp_setup(device: torch.device, amp: bool | None) -> tuple[contextlib.AbstractContextManager | None,
                                                                  torch.amp.GradScaler | None]:
     """Mixed precision on CUDA: bf16 where supported (no scaler), else fp16 with a grad scaler.
 
     ``amp=None`` means on for CUDA, off elsewhere (CPU autocast is slower for these nets).
+    ``amp=True`` on a CPU means bf16 autocast, only where the CPU computes bf16 natively
+    (:func:`cpu_has_native_bf16`); convolutional nets gain about 2x there (``dcgan-cats``).
     """
     if not (amp if amp is not None else device.type == "cuda"):
         return None, None
+    if device.type == "cpu" and cpu_has_native_bf16():
+        return torch.autocast("cpu", dtype=torch.bfloat16), None
     if device.type != "cuda":
-        raise ValueError("amp=True needs a CUDA device; pass amp=None or False on CPU/MPS.")
+        raise ValueError("amp=True needs a CUDA device or a CPU with native bf16 (AVX512-BF16 or AMX); "
+                         "pass amp=None or False here.")
     if torch.cuda.is_bf16_supported():
         return torch.autocast("cuda", dtype=torch.bfloat16), None
     return torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda")
@@ -213,7 +303,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
         opt_d: torch.optim.Optimizer, noise: Callable[[int], torch.Tensor], *, epochs: int | None = None,
         max_seconds: float | None = None, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
         checkpoint: str | Path | None = None, resume: bool = False, progress: bool = True,
-        amp: bool | None = None, saturating: bool = False, real_label: float = 1.0) -> History:
+        amp: bool | None = None, saturating: bool = False, real_label: float = 1.0,
+        health: bool = True) -> History:
     """Train G and D together; stop after ``epochs`` or ``max_seconds`` (whichever comes first).
 
     ``noise(n)`` draws a batch of latent vectors on the data's device. With
@@ -222,6 +313,12 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     ``resume=True`` an existing checkpoint is loaded first and training continues
     exactly where it stopped: same batches, same noise, same weights as if never
     interrupted (on CPU). Budgets count the whole run, resumed parts included.
+
+    With ``health=True`` every :data:`HEALTH_EVERY` steps (one device sync each) the
+    run is checked for signs of failure (:class:`HealthMonitor`): a discriminator
+    that wins outright or an exploding generator loss give a :class:`GANHealthWarning`;
+    a NaN/inf loss raises :class:`TrainingDiverged` before anything is saved, so the
+    last good checkpoint is kept. Notebook 05 explains each symptom.
     """
     if epochs is None and max_seconds is None:
         raise ValueError("Give epochs=..., max_seconds=..., or both.")
@@ -256,10 +353,24 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                unit="step" if budget_steps is not None else "s", disable=not progress, leave=True)
     start = time.perf_counter() - history.seconds
     out_of_time = False
+    monitor = HealthMonitor(saturating, checkpoint) if health else None
+
+    def check(rows: list[torch.Tensor], checked: int) -> int:
+        """Run the health checks on ``rows[checked:]``; return the new ``checked``."""
+        if monitor is not None and len(rows) > checked:
+            try:
+                monitor.check(torch.stack(rows[checked:]).cpu(), history.steps + checked, history)
+            except TrainingDiverged:
+                history._extend(rows)  # keep the steps that led to the blow-up for plotting
+                history.seconds = time.perf_counter() - start
+                raise
+        return len(rows)
+
     try:
         while (epochs is None or epoch < epochs) and not out_of_time:
             data_rng = data.generator.get_state()
             rows: list[torch.Tensor] = []
+            checked = 0
             step = skip
             for real in data.epoch(skip):
                 fake = G(noise(len(real)))
@@ -268,6 +379,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                 stats |= generator_step(D, fake, opt_g, saturating=saturating, scaler=scaler, autocast=autocast)
                 rows.append(torch.stack([stats[k].float() for k in STEP_KEYS]))
                 step += 1
+                if len(rows) - checked >= HEALTH_EVERY:
+                    checked = check(rows, checked)
                 now = time.perf_counter()
                 if budget_steps is not None:
                     bar.update(1)
@@ -276,6 +389,7 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                 if max_seconds is not None and now - start >= max_seconds and step < len(data):
                     out_of_time = True
                     break
+            check(rows, checked)  # before anything is saved: NaN weights never reach the checkpoint
             history._extend(rows)
             history.seconds = time.perf_counter() - start
             skip = 0

@@ -1,0 +1,76 @@
+"""The ``dcgan-cats`` recipe: its networks and fast path, and resuming a killed CLI training."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from helpers import standin_cat_faces
+from helpers.recipes import RECIPES, build
+from helpers.train import amp_setup, cpu_has_native_bf16
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_recipe_shapes_init_and_layout() -> None:
+    setup = build("dcgan-cats", "cpu", images=standin_cat_faces(256))
+    recipe = setup.recipe
+    assert (recipe.latent_dim, recipe.batch_size, recipe.lr_g, recipe.betas) == (128, 128, 2e-4, (0.5, 0.999))
+    z = setup.noise(4)
+    fake = setup.G(z)
+    assert z.shape == (4, 128) and fake.shape == (4, 3, 64, 64)
+    assert -1 <= fake.min() and fake.max() <= 1
+    assert setup.D(fake).shape == (4,)
+    convs = [m for m in setup.G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [c.out_channels for c in convs] == [512, 256, 128, 64, 3]
+    assert all(c.bias is None for c in convs)
+    assert abs(convs[1].weight.std().item() - 0.02) < 0.002  # DCGAN init, not PyTorch's default
+    batch = next(iter(setup.data))
+    assert batch.shape == (128, 3, 64, 64)
+    # CPU fast path: bf16 autocast + channels_last only where the CPU has bf16 instructions
+    native = cpu_has_native_bf16()
+    assert setup.amp is (True if native else None)
+    assert batch.is_contiguous(memory_format=torch.channels_last) is native
+    assert convs[1].weight.is_contiguous(memory_format=torch.channels_last) is native
+    autocast, scaler = amp_setup(torch.device("cpu"), setup.amp)
+    assert scaler is None and (autocast is not None) is native
+    assert not RECIPES["vanilla-gan-mnist"].channels_last and not RECIPES["vanilla-gan-mnist"].dcgan_init
+
+
+def test_killed_training_resumes(tmp_path) -> None:
+    """SIGKILL a run after its first checkpoint; the same command resumes and ends at --epochs."""
+    run = tmp_path / "cats"
+    cmd = [sys.executable, "-m", "helpers", "train", "dcgan-cats", "--epochs", "3", "--limit", "256",
+           "--device", "cpu", "--quiet", "--out", str(run)]
+    env = {**os.environ, "GAN_FAST": "1", "GAN_OFFLINE": "1", "GAN_DEVICE": "cpu"}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (run / "checkpoint.pt").exists():
+            assert proc.poll() is None, f"training ended before its first checkpoint:\n{proc.stdout.read()}"
+            assert time.monotonic() < deadline, "no checkpoint after 120 s"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (run / "history.json").exists()  # it really stopped before the end
+    saved = torch.load(run / "checkpoint.pt", weights_only=True)
+    assert 1 <= saved["epoch"] < 3
+
+    result = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resuming" in result.stdout
+    history = json.loads((run / "history.json").read_text())
+    assert history["epoch_end_step"] == [2, 4, 6]  # 256 images / batch 128 = 2 steps an epoch, 3 epochs
+    assert len(history["loss_d"]) == 6 and (run / "samples.png").exists()

@@ -1,0 +1,80 @@
+"""Notebook 03's additions: the seed chapter's MNIST DCGAN, recipes dcgan-mnist and seed-dcgan-mnist."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from helpers import fit
+from helpers.models import SeedDCGANDiscriminator, SeedDCGANGenerator
+from helpers.recipes import build, get_recipe
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _layout(model: nn.Module, kind: type) -> list[tuple[int, int, int, int, int]]:
+    return [(m.in_channels, m.out_channels, m.kernel_size[0], m.stride[0], m.padding[0])
+            for m in model.modules() if isinstance(m, kind)]
+
+
+def test_seed_generator_matches_the_chapter() -> None:
+    G = SeedDCGANGenerator()
+    assert _layout(G, nn.ConvTranspose2d) == [(100, 128, 4, 1, 0), (128, 64, 3, 2, 1), (64, 32, 4, 2, 1),
+                                              (32, 1, 4, 2, 1)]
+    x = G(torch.rand(3, 100) * 2 - 1)
+    assert x.shape == (3, 1, 28, 28) and x.abs().max() <= 1
+
+
+def test_seed_discriminator_returns_logits() -> None:
+    D = SeedDCGANDiscriminator()
+    assert _layout(D, nn.Conv2d) == [(1, 32, 4, 2, 1), (32, 64, 4, 2, 1), (64, 128, 3, 2, 1), (128, 1, 4, 1, 0)]
+    assert D(torch.randn(5, 1, 28, 28)).shape == (5,)
+    assert not any(isinstance(m, nn.Sigmoid) for m in D.modules())
+
+
+def test_seed_recipe_settings() -> None:
+    r = get_recipe("seed-dcgan-mnist")
+    assert (r.latent_dim, r.noise, r.batch_size, r.lr_g, r.lr_d) == (100, "uniform", 64, 3e-4, 2e-4)
+    assert not r.dcgan_init and not r.channels_last
+
+
+@pytest.mark.parametrize("name", ["dcgan-mnist", "seed-dcgan-mnist"])
+def test_recipes_build_and_train_one_epoch(name: str) -> None:
+    images = torch.randint(0, 256, (130, 1, 28, 28), dtype=torch.uint8)
+    setup = build(name, "cpu", seed=0, images=images)
+    z = setup.noise(4)
+    assert z.shape == (4, setup.recipe.latent_dim)
+    if setup.recipe.noise == "uniform":
+        assert z.min() >= -1 and z.max() <= 1
+    history = fit(setup.G, setup.D, setup.data, setup.opt_g, setup.opt_d, setup.noise, epochs=1, progress=False)
+    assert history.steps == len(setup.data) and history.epochs == 1
+    assert all(torch.isfinite(torch.tensor(history.loss_d + history.loss_g)))
+
+
+def test_dcgan_mnist_uses_the_family_with_dcgan_init_and_channels_last() -> None:
+    setup = build("dcgan-mnist", "cpu", seed=0, images=torch.zeros(200, 1, 28, 28, dtype=torch.uint8))
+    assert setup.recipe.dcgan_init and setup.recipe.channels_last
+    assert type(setup.G).__name__ == "DCGANGenerator" and type(setup.D).__name__ == "DCGANDiscriminator"
+    weights = torch.cat([m.weight.flatten() for m in setup.G.modules() if isinstance(m, nn.ConvTranspose2d)])
+    assert abs(weights.std().item() - 0.02) < 2e-3
+    batch = next(iter(setup.data))
+    assert batch.is_contiguous(memory_format=torch.channels_last)
+    assert setup.G(setup.noise(2)).shape == (2, 1, 28, 28)
+
+
+def test_sweep_variant_names() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from dcgan_mnist_sweep import variant
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    r = variant("w48-b128-lr5e-4-z64-nchw")
+    assert (r.batch_size, r.lr_g, r.lr_d, r.latent_dim, r.channels_last) == (128, 5e-4, 5e-4, 64, False)
+    G, D = r.build()
+    assert G(torch.randn(2, 64)).shape == (2, 1, 28, 28) and D(torch.randn(2, 1, 28, 28)).shape == (2,)
+    with pytest.raises(SystemExit):
+        variant("wide")
