@@ -19,7 +19,9 @@ from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGen
 from .train import (
                    CheckpointError,
                    EpochEnd,
+                   GANHealthWarning,
                    History,
+                   TrainingDiverged,
                    discriminator_step,
                    fit,
                    generator_step,
@@ -29,7 +31,8 @@ from .train import (
 
 __all__ = [
     "FAST", "OFFLINE", "BadDataError", "CheckpointError", "DCGANDiscriminator", "DCGANGenerator",
-    "DataNotFoundError", "EpochEnd", "History", "MLPDiscriminator", "MLPGenerator", "TensorBatches",
+    "DataNotFoundError", "EpochEnd", "GANHealthWarning", "History", "MLPDiscriminator", "MLPGenerator",
+    "TensorBatches", "TrainingDiverged",
     "count_parameters", "dcgan_init", "decode_image_folder", "describe_runtime", "detect_platform",
     "discriminator_step", "fast_or_full", "fit", "generator_step", "get_device", "load_cat_faces",
     "load_checkpoint", "load_generator", "load_mnist", "seed_everything", "standin_cat_faces", "to_signed",

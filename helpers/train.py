@@ -77,7 +77,7 @@ class HealthMonitor:
         if not bool(finite.all()):
             bad = int((~finite).nonzero()[0])
             row = {k: float(v[bad]) for k, v in stats.items()}
-            kept = (f"The last checkpoint ({self.checkpoint}, {history.epochs} completed epochs) was kept."
+            kept = (f"The last checkpoint ({self.checkpoint}, from before this failure) was kept."
                     if self.checkpoint is not None else "No checkpoint was being written.")
             raise TrainingDiverged(
                 f"Training diverged at step {first_step + bad}: loss D {row['loss_d']}, loss G {row['loss_g']}, "

@@ -64,12 +64,10 @@ def test_mnist_nothing_found_lists_every_place(no_data, monkeypatch) -> None:
 
 def test_mnist_fast_standin_is_real_and_balanced(no_data, monkeypatch) -> None:
     monkeypatch.setattr(env, "FAST", True)
-    with pytest.warns(UserWarning, match="bundled"):
-        x, y = load_mnist()
+    x, y = load_mnist()
     assert x.shape == (3000, 1, 28, 28) and x.dtype == torch.uint8
     assert torch.bincount(y).tolist() == [300] * 10
-    with pytest.warns(UserWarning):
-        assert load_mnist(train=False)[0].shape == (1000, 1, 28, 28)
+    assert load_mnist(train=False)[0].shape == (1000, 1, 28, 28)
 
 
 def test_mnist_corrupt_files_are_reported(tmp_path, monkeypatch) -> None:
@@ -158,8 +156,7 @@ def test_cats_nothing_found_lists_every_place(no_data, monkeypatch) -> None:
 
 def test_cats_fast_standin(no_data, monkeypatch) -> None:
     monkeypatch.setattr(env, "FAST", True)
-    with pytest.warns(UserWarning, match="stand-in"):
-        x = load_cat_faces()
+    x = load_cat_faces()
     assert x.shape == (512, 3, 64, 64) and x.dtype == torch.uint8
     assert x.float().std() > 20, "stand-ins must have structure, not be flat"
     assert torch.equal(x, standin_cat_faces()), "stand-ins are deterministic"
