@@ -62,7 +62,8 @@ notebook_start = time.perf_counter()
 images, labels = helpers.load_mnist(train=True)
 images = images[: fast_or_full(2000, len(images))]
 print("one image:", tuple(images.shape[1:]), images.dtype, "values", int(images.min()), "to", int(images.max()))
-show_images(images[:64], title="Real MNIST digits");
+show_images(images[:64], title="Real MNIST digits")
+plt.show()
 
 # %% [markdown]
 # ## 2. From a decoder to a generator
@@ -216,7 +217,8 @@ print(history.summary())
 # * Sudden spikes that recover are normal; oscillations that grow are not.
 
 # %%
-plot_history(history, smooth=fast_or_full(5, 100), title="Vanilla GAN on MNIST");
+plot_history(history, smooth=fast_or_full(5, 100), title="Vanilla GAN on MNIST")
+plt.show()
 
 # %% [markdown]
 # The fixed-noise samples, epoch by epoch (press play):

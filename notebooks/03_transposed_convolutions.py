@@ -529,7 +529,8 @@ print(history.summary())
 print(f"{history.steps / history.seconds:.1f} steps/s, {history.seconds / EPOCHS:.0f} s per epoch")
 
 # %%
-plot_history(history, smooth=fast_or_full(5, 100), title="DCGAN on MNIST");
+plot_history(history, smooth=fast_or_full(5, 100), title="DCGAN on MNIST")
+plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
