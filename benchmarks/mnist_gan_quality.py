@@ -26,7 +26,7 @@ def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: 
     setup = build(name, device, seed=seed)
     start = time.perf_counter()
     history = fit(setup.G, setup.D, setup.data, setup.opt_g, setup.opt_d, setup.noise, epochs=epochs,
-                  max_seconds=seconds, progress=False)
+                  max_seconds=seconds, progress=False, amp=setup.amp)
     wall = time.perf_counter() - start
     setup.G.eval()
     torch.manual_seed(seed + 1)
