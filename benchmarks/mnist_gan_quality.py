@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from helpers import fit, get_device, to_unit
+from helpers import get_device, to_unit
 from helpers.metrics import mnist_scores
 from helpers.recipes import build
 
@@ -25,13 +25,12 @@ def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: 
     """Train ``name`` for the budget and return its scores, steps, epochs and seconds."""
     setup = build(name, device, seed=seed)
     start = time.perf_counter()
-    history = fit(setup.G, setup.D, setup.data, setup.opt_g, setup.opt_d, setup.noise, epochs=epochs,
-                  max_seconds=seconds, progress=False, amp=setup.amp)
+    history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False)
     wall = time.perf_counter() - start
-    setup.G.eval()
+    setup.generator.eval()
     torch.manual_seed(seed + 1)
     with torch.no_grad():
-        samples = torch.cat([to_unit(setup.G(setup.noise(1000))).cpu() for _ in range(n_samples // 1000)])
+        samples = torch.cat([to_unit(setup.generator(setup.noise(1000))).cpu() for _ in range(n_samples // 1000)])
     scores = mnist_scores(samples)
     return {"recipe": name, "seconds": round(wall, 1), "steps": history.steps, "epochs": round(
         history.steps / len(setup.data), 2), "threads": torch.get_num_threads(), **scores}

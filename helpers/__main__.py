@@ -24,7 +24,6 @@ def _train(args: argparse.Namespace) -> None:
     matplotlib.use("Agg")
     from .env import get_device
     from .recipes import build
-    from .train import fit
     from .viz import grid_array
 
     out = Path(args.out)
@@ -39,15 +38,14 @@ def _train(args: argparse.Namespace) -> None:
         print(f"resuming from {ckpt}")
     device = get_device(args.device)
     setup = build(args.recipe, device, seed=args.seed, limit=args.limit)
-    history = fit(setup.G, setup.D, setup.data, setup.opt_g, setup.opt_d, setup.noise, epochs=args.epochs,
-                  max_seconds=args.max_seconds, checkpoint=ckpt, resume=True, progress=not args.quiet,
-                  amp=setup.amp)
-    setup.G.eval()
+    history = setup.fit(epochs=args.epochs, max_seconds=args.max_seconds, checkpoint=ckpt, resume=True,
+                        progress=not args.quiet)
+    G = setup.generator.eval()
     torch.manual_seed(args.seed)
     with torch.no_grad():
         import matplotlib.pyplot as plt
 
-        plt.imsave(out / "samples.png", grid_array(setup.G(setup.noise(64))))
+        plt.imsave(out / "samples.png", grid_array(G(setup.noise(64))))
     (out / "history.json").write_text(json.dumps(history.to_dict()))
     print(history.summary())
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 
 from .data import TensorBatches, load_mnist
 from .models import (
@@ -24,7 +25,7 @@ from .models import (
     SeedDCGANGenerator,
     dcgan_init,
 )
-from .train import cpu_has_native_bf16
+from .train import History, cpu_has_native_bf16, fit, generator_ema
 
 Noise = Callable[[int], torch.Tensor]
 
@@ -65,6 +66,10 @@ class Recipe:
     #: On CPUs with native bf16 (:func:`helpers.train.cpu_has_native_bf16`), train under bf16
     #: autocast (``fit(amp=True)``): about 2x for the DCGAN. CUDA always uses autocast.
     cpu_bf16: bool = False
+    #: Target for real images in the discriminator loss; below 1 is one-sided label smoothing.
+    real_label: float = 1.0
+    #: Keep an exponential moving average of G's weights with this decay (``None``: none); sample from it.
+    ema_decay: float | None = None
 
 
 RECIPES: dict[str, Recipe] = {}
@@ -77,10 +82,12 @@ def _register(recipe: Recipe) -> None:
 _register(Recipe(
     name="vanilla-gan-mnist",
     description="The series' fully connected GAN: z=64 ~ N(0, I), G 64-256-512-1024-784 with batch norm, "
-                "D 784-512-256-1 with dropout 0.3, Adam 2e-4 (0.5, 0.999), batch 128.",
+                "D 784-512-256-1 with dropout 0.3, Adam 5e-4 (0.5, 0.999), batch 64, samples from a "
+                "moving average of G's weights (decay 0.999).",
     dataset="mnist",
     build=lambda: (MLPGenerator(64, (256, 512, 1024)), MLPDiscriminator(hidden=(512, 256), dropout=0.3)),
-    latent_dim=64, noise="normal", batch_size=128, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999), cpu_threads=2,
+    latent_dim=64, noise="normal", batch_size=64, lr_g=5e-4, lr_d=5e-4, betas=(0.5, 0.999), cpu_threads=2,
+    ema_decay=0.999,
 ))
 _register(Recipe(
     name="seed-gan-mnist",
@@ -94,12 +101,12 @@ _register(Recipe(
     name="dcgan-mnist",
     description="The series' MNIST DCGAN (notebook 03): z=64 ~ N(0, I), G ConvTranspose 64-64-32-1 "
                 "(7x7 -> 14 -> 28), D Conv 1-32-64-1, DCGAN init, Adam 4e-4 (0.5, 0.999), batch 64, "
-                "channels_last.",
+                "samples from a moving average of G (decay 0.999); bf16 + channels_last where native.",
     dataset="mnist",
     build=lambda: (DCGANGenerator(latent_dim=64, channels=1, image_size=28, width=32),
                    DCGANDiscriminator(channels=1, image_size=28, width=32)),
     latent_dim=64, noise="normal", batch_size=64, lr_g=4e-4, lr_d=4e-4, betas=(0.5, 0.999),
-    cpu_threads=None, dcgan_init=True, channels_last=True, cpu_bf16=True,
+    cpu_threads=None, dcgan_init=True, channels_last=True, cpu_bf16=True, ema_decay=0.999,
 ))
 _register(Recipe(
     name="seed-dcgan-mnist",
@@ -153,6 +160,22 @@ class Setup:
     data: TensorBatches
     #: What to pass as ``fit(amp=...)``: ``True`` for bf16 on a CPU that has it, else ``None`` (the default).
     amp: bool | None = None
+    #: The moving average of G's weights (recipes with ``ema_decay``), which :meth:`fit` keeps up to date.
+    G_ema: AveragedModel | None = None
+
+    @property
+    def generator(self) -> nn.Module:
+        """The network to draw samples with: the averaged generator when there is one, else ``G``."""
+        return self.G_ema.module if self.G_ema is not None else self.G
+
+    def fit(self, **options: object) -> History:
+        """``helpers.fit`` on this set-up with the recipe's precision and label settings.
+
+        Shorthand for ``fit(G, D, data, opt_g, opt_d, noise, amp=..., real_label=..., ema=..., **options)``,
+        so that no caller trains a recipe with settings other than the ones it was measured with.
+        """
+        options = {"amp": self.amp, "real_label": self.recipe.real_label, "ema": self.G_ema} | options
+        return fit(self.G, self.D, self.data, self.opt_g, self.opt_d, self.noise, **options)
 
 
 def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
@@ -195,4 +218,5 @@ def build(name: str, device: torch.device | str = "cpu", *, seed: int = 0, image
     return Setup(recipe, G, D,
                  torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas),
                  torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
-                 make_noise(recipe.latent_dim, device, recipe.noise), data, amp)
+                 make_noise(recipe.latent_dim, device, recipe.noise), data, amp,
+                 generator_ema(G, recipe.ema_decay) if recipe.ema_decay else None)

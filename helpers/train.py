@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm.auto import tqdm
 
 from .data import TensorBatches
@@ -304,7 +305,7 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
         max_seconds: float | None = None, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
         checkpoint: str | Path | None = None, resume: bool = False, progress: bool = True,
         amp: bool | None = None, saturating: bool = False, real_label: float = 1.0,
-        health: bool = True) -> History:
+        health: bool = True, ema: AveragedModel | None = None) -> History:
     """Train G and D together; stop after ``epochs`` or ``max_seconds`` (whichever comes first).
 
     ``noise(n)`` draws a batch of latent vectors on the data's device. With
@@ -319,6 +320,10 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     that wins outright or an exploding generator loss give a :class:`GANHealthWarning`;
     a NaN/inf loss raises :class:`TrainingDiverged` before anything is saved, so the
     last good checkpoint is kept. Notebook 05 explains each symptom.
+
+    ``ema`` (an ``AveragedModel`` of ``G``, see :func:`generator_ema`) is updated after
+    every generator step and checkpointed with the rest: its averaged weights draw
+    smoother samples than ``G``'s latest ones (notebook 02).
     """
     if epochs is None and max_seconds is None:
         raise ValueError("Give epochs=..., max_seconds=..., or both.")
@@ -330,6 +335,11 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
         state = load_checkpoint(checkpoint, map_location=data.device)
         load_weights(G, state["G"], "generator", checkpoint)
         load_weights(D, state["D"], "discriminator", checkpoint)
+        if ema is not None:
+            if "G_ema" not in state:
+                raise CheckpointError(f"{checkpoint} has no averaged generator (G_ema): it was written by a "
+                                      "run without one. Use another output folder, or delete the checkpoint.")
+            load_weights(ema, state["G_ema"], "averaged generator", checkpoint)
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         if scaler is not None and "scaler" in state:
@@ -344,7 +354,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
             save_checkpoint(checkpoint, G=G.state_dict(), D=D.state_dict(), opt_g=opt_g.state_dict(),
                             opt_d=opt_d.state_dict(), history=history.to_dict(), epoch=epoch,
                             step_in_epoch=step_in_epoch, data_rng=data_rng, rng=_rng_state(),
-                            **({"scaler": scaler.state_dict()} if scaler is not None else {}))
+                            **({"scaler": scaler.state_dict()} if scaler is not None else {}),
+                            **({"G_ema": ema.state_dict()} if ema is not None else {}))
 
     budget_steps = None if epochs is None else epochs * len(data)
     bar = tqdm(total=budget_steps if budget_steps is not None else math.ceil(max_seconds),
@@ -377,6 +388,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                 stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label,
                                            scaler=scaler, autocast=autocast)
                 stats |= generator_step(D, fake, opt_g, saturating=saturating, scaler=scaler, autocast=autocast)
+                if ema is not None:
+                    ema.update_parameters(G)
                 rows.append(torch.stack([stats[k].float() for k in STEP_KEYS]))
                 step += 1
                 if len(rows) - checked >= HEALTH_EVERY:
@@ -412,10 +425,31 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     return history
 
 
-def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu") -> nn.Module:
-    """Load the generator weights from a :func:`fit` checkpoint into ``G`` (eval mode)."""
+def generator_ema(G: nn.Module, decay: float) -> AveragedModel:
+    """An exponential moving average of ``G``'s weights and batch-norm statistics, for :func:`fit`.
+
+    After each step the average moves ``1 - decay`` of the way towards ``G``. GAN
+    weights circle around a good solution rather than settle in it (the two players
+    keep reacting to each other); the average sits nearer the middle, so its samples
+    are cleaner than those of the latest weights, at the cost of one copy of ``G``.
+    """
+    ema = AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    ema.update_parameters(G)  # start the average at G's initial weights (its first update copies)
+    return ema
+
+
+def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu",
+                   averaged: bool = True) -> nn.Module:
+    """Load the generator from a :func:`fit` checkpoint into ``G`` (eval mode).
+
+    With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
+    """
     state = load_checkpoint(checkpoint, map_location)
-    if "G" not in state:
+    if averaged and "G_ema" in state:
+        weights = {k.removeprefix("module."): v for k, v in state["G_ema"].items() if k.startswith("module.")}
+    elif "G" in state:
+        weights = state["G"]
+    else:
         raise CheckpointError(f"{checkpoint} has no generator weights (keys: {sorted(state)[:6]}).")
-    load_weights(G, state["G"], "generator", checkpoint)
+    load_weights(G, weights, "generator", checkpoint)
     return G.eval()

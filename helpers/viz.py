@@ -75,19 +75,26 @@ class SampleRecorder:
 
     The same noise every time, so the frames show one set of samples evolving.
     Frames stay in memory (``frames``) for :func:`animate`, and are saved as PNG
-    when ``folder`` is given.
+    when ``folder`` is given; frames already in ``folder`` (``epoch_NNN.png``, from the
+    part of a run before a disconnect) are loaded first, so a resumed run still has
+    them all. ``generator`` draws them instead of the trained ``G``: pass
+    ``setup.generator`` to watch the averaged generator a recipe samples from.
     """
 
-    def __init__(self, fixed_noise: torch.Tensor, nrow: int = 8, folder: str | Path | None = None) -> None:
-        self.fixed_noise, self.nrow = fixed_noise, nrow
+    def __init__(self, fixed_noise: torch.Tensor, nrow: int = 8, folder: str | Path | None = None,
+                 generator: nn.Module | None = None) -> None:
+        self.fixed_noise, self.nrow, self.generator = fixed_noise, nrow, generator
         self.folder = Path(folder) if folder else None
         self.frames: list[np.ndarray] = []
         self.epochs: list[int] = []
+        for png in sorted(self.folder.glob("epoch_*.png")) if self.folder is not None else []:
+            self.frames.append((plt.imread(png)[..., :3] * 255).round().astype(np.uint8))
+            self.epochs.append(int(png.stem.removeprefix("epoch_")))
 
     @torch.no_grad()
     def __call__(self, end: EpochEnd) -> None:
-        end.G.eval()
-        frame = grid_array(end.G(self.fixed_noise), self.nrow)
+        G = (self.generator if self.generator is not None else end.G).eval()
+        frame = grid_array(G(self.fixed_noise), self.nrow)
         self.frames.append(frame)
         self.epochs.append(end.epoch)
         if self.folder is not None:

@@ -9,9 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import fit
 from helpers.models import SeedDCGANDiscriminator, SeedDCGANGenerator
-from helpers.recipes import build, get_recipe
+from helpers.recipes import RECIPES, build, get_recipe
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -50,9 +49,36 @@ def test_recipes_build_and_train_one_epoch(name: str) -> None:
     assert z.shape == (4, setup.recipe.latent_dim)
     if setup.recipe.noise == "uniform":
         assert z.min() >= -1 and z.max() <= 1
-    history = fit(setup.G, setup.D, setup.data, setup.opt_g, setup.opt_d, setup.noise, epochs=1, progress=False)
+    start = [p.detach().clone() for p in setup.generator.parameters()]
+    history = setup.fit(epochs=1, progress=False)
     assert history.steps == len(setup.data) and history.epochs == 1
     assert all(torch.isfinite(torch.tensor(history.loss_d + history.loss_g)))
+    moved = [not torch.equal(a, b) for a, b in zip(start, setup.generator.parameters())]
+    assert all(moved), "Setup.fit must update the network the recipe samples from"
+    assert (setup.G_ema is not None) == (setup.recipe.ema_decay is not None)
+
+
+@pytest.mark.parametrize("name", ["vanilla-gan-mnist", "dcgan-mnist"])
+def test_series_recipes_sample_from_an_average_of_g(name: str) -> None:
+    setup = build(name, "cpu", seed=0, images=torch.randint(0, 256, (130, 1, 28, 28), dtype=torch.uint8))
+    assert setup.generator is setup.G_ema.module and setup.generator is not setup.G
+    setup.fit(epochs=2, progress=False)
+    averaged = torch.cat([p.flatten() for p in setup.generator.parameters()])
+    latest = torch.cat([p.detach().flatten() for p in setup.G.parameters()])
+    assert not torch.equal(averaged, latest)
+
+
+def test_recipe_sweep_variants() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from recipe_sweep import variant as sweep_variant
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    name = sweep_variant("vanilla-gan-mnist:lr_g=1e-3,batch_size=32,ema_decay=None")
+    r = RECIPES.pop(name)
+    assert (r.lr_g, r.batch_size, r.ema_decay, r.lr_d) == (1e-3, 32, None, get_recipe("vanilla-gan-mnist").lr_d)
+    with pytest.raises(SystemExit, match="not a Recipe field"):
+        sweep_variant("vanilla-gan-mnist:width=3")
 
 
 def test_dcgan_mnist_uses_the_family_with_dcgan_init_and_channels_last() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -18,6 +19,8 @@ from helpers import (
     load_generator,
 )
 from helpers.recipes import make_noise
+from helpers.train import generator_ema
+from helpers.viz import SampleRecorder, grid_array
 
 
 def tiny(seed: int = 0) -> tuple:
@@ -120,3 +123,60 @@ def test_mismatched_checkpoint_is_a_clear_error(tmp_path) -> None:
     fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
     with pytest.raises(CheckpointError, match="different shape"):
         load_generator(MLPGenerator(8, (32,), image_shape=(1, 4, 4)), tmp_path / "c.pt")
+
+
+def test_ema_decay_bounds_mean_copy_or_freeze() -> None:
+    """decay 0 follows G exactly (weights and batch-norm statistics); decay 1 keeps the start."""
+    for decay in (0.0, 1.0):
+        G, D, data, opt_g, opt_d, noise = tiny()
+        G = MLPGenerator(8, (16,), image_shape=(1, 4, 4))  # with batch norm: buffers are averaged too
+        opt_g = torch.optim.Adam(G.parameters(), 1e-3)
+        start = params(G)
+        ema = generator_ema(G, decay)
+        fit(G, D, data, opt_g, opt_d, noise, epochs=2, progress=False, ema=ema)
+        expected = params(G) if decay == 0.0 else start
+        assert torch.equal(params(ema.module), expected)
+        if decay == 0.0:
+            assert all(torch.equal(a.float(), b.float()) for a, b in zip(ema.module.buffers(), G.buffers()))
+
+
+def test_ema_resumes_exactly_and_is_what_load_generator_reads(tmp_path) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    ema = generator_ema(G, 0.9)
+    fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False, ema=ema)
+    expected_ema, expected_g = params(ema.module), params(G)
+    assert not torch.equal(expected_ema, expected_g)
+
+    ckpt = tmp_path / "ckpt.pt"
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.02, checkpoint=ckpt, progress=False,
+        ema=generator_ema(G, 0.9))
+    G, D, data, opt_g, opt_d, noise = tiny()
+    ema = generator_ema(G, 0.9)
+    fit(G, D, data, opt_g, opt_d, noise, epochs=3, checkpoint=ckpt, resume=True, progress=False, ema=ema)
+    assert torch.equal(params(ema.module), expected_ema) and torch.equal(params(G), expected_g)
+    fresh = MLPGenerator(8, (16,), image_shape=(1, 4, 4))
+    assert torch.equal(params(load_generator(fresh, ckpt)), expected_ema)
+    assert torch.equal(params(load_generator(fresh, ckpt, averaged=False)), expected_g)
+
+
+def test_resuming_with_ema_from_a_run_without_one_is_a_clear_error(tmp_path) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
+    with pytest.raises(CheckpointError, match="no averaged generator"):
+        fit(G, D, data, opt_g, opt_d, noise, epochs=2, checkpoint=tmp_path / "c.pt", resume=True,
+            progress=False, ema=generator_ema(G, 0.9))
+
+
+def test_sample_recorder_draws_the_given_generator_and_reloads_its_frames(tmp_path) -> None:
+    """A recorder created again on the same folder (a resumed run) starts with the earlier epochs."""
+    G, D, data, opt_g, opt_d, noise = tiny()
+    ema = generator_ema(G, 0.9)
+    fixed = noise(4)
+    recorder = SampleRecorder(fixed, nrow=2, folder=tmp_path, generator=ema.module)
+    fit(G, D, data, opt_g, opt_d, noise, epochs=2, progress=False, ema=ema, callbacks=[recorder])
+    assert recorder.epochs == [1, 2] and len(recorder.frames) == 2
+    assert np.array_equal(recorder.frames[-1], grid_array(ema.module.eval()(fixed), 2))
+    again = SampleRecorder(fixed, nrow=2, folder=tmp_path)
+    assert again.epochs == [1, 2]
+    assert all(np.array_equal(a, b) for a, b in zip(again.frames, recorder.frames))

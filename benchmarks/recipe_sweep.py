@@ -1,0 +1,55 @@
+"""Which settings buy the most sample quality per CPU second? Short runs of recipe variants, one at a time.
+
+    python benchmarks/recipe_sweep.py --seconds 120 vanilla-gan-mnist vanilla-gan-mnist:lr_g=5e-4,lr_d=5e-4
+
+A variant is ``RECIPE[:field=value,...]``: a registered MNIST recipe with some of its
+:class:`helpers.recipes.Recipe` fields replaced (numbers such as ``lr_g``, ``lr_d``,
+``batch_size``, ``real_label``, ``cpu_threads``; ``True``/``False`` for flags).
+Each is trained and scored exactly like ``benchmarks/mnist_gan_quality.py`` does
+(10,000 samples) and printed as one JSON line. Short runs only rank settings; confirm
+a winner with ``mnist_gan_quality.py`` at the full budget before changing a recipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import json
+
+from mnist_gan_quality import train_and_score
+
+from helpers import get_device
+from helpers.recipes import RECIPES, get_recipe
+
+
+def variant(spec: str) -> str:
+    """Register the variant ``spec`` (``RECIPE:field=value,...``) under that name; return the name."""
+    base, _, overrides = spec.partition(":")
+    recipe = get_recipe(base)
+    fields = {f.name for f in dataclasses.fields(recipe)}
+    changes = {}
+    for item in filter(None, overrides.split(",")):
+        key, _, value = item.partition("=")
+        if key not in fields:
+            raise SystemExit(f"{spec!r}: {key!r} is not a Recipe field; choose from {sorted(fields)}")
+        changes[key] = ast.literal_eval(value)
+    RECIPES[spec] = dataclasses.replace(recipe, name=spec, **changes)
+    return spec
+
+
+def main() -> None:
+    """Register the variants, train each for the budget, print one JSON line each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="+")
+    parser.add_argument("--seconds", type=float, default=120)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    for spec in args.variants:
+        r = train_and_score(variant(spec), args.seconds, None, args.seed, get_device("cpu"))
+        r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)
+        print(json.dumps({k: v for k, v in r.items() if k != "class_shares"}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
