@@ -11,13 +11,10 @@ settings of recipe ``dcgan-mnist`` were chosen (notebook 03).
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 
-from mnist_gan_quality import train_and_score
+from recipe_sweep import sweep
 
-from helpers import get_device
 from helpers.models import DCGANDiscriminator, DCGANGenerator
 from helpers.recipes import RECIPES, Recipe
 
@@ -37,20 +34,12 @@ def variant(name: str) -> Recipe:
                   cpu_threads=None, dcgan_init=True, channels_last=m["nhwc"] is None)
 
 
-def main() -> None:
-    """Register the variants, train each for the budget, print one JSON line each."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("variants", nargs="+")
-    parser.add_argument("--seconds", type=float, default=120)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
-    for name in args.variants:
-        if name not in RECIPES:
-            RECIPES[name] = variant(name)
-        r = train_and_score(name, args.seconds, None, args.seed, get_device("cpu"))
-        r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)
-        print(json.dumps({k: v for k, v in r.items() if k != "class_shares"}), flush=True)
+def register(name: str) -> str:
+    """Register variant ``name`` unless it is already a recipe; return the name."""
+    if name not in RECIPES:
+        RECIPES[name] = variant(name)
+    return name
 
 
 if __name__ == "__main__":
-    main()
+    sweep(register, __doc__.splitlines()[0])

@@ -16,6 +16,7 @@ import argparse
 import ast
 import dataclasses
 import json
+from collections.abc import Callable
 
 from mnist_gan_quality import train_and_score
 
@@ -38,18 +39,18 @@ def variant(spec: str) -> str:
     return spec
 
 
-def main() -> None:
-    """Register the variants, train each for the budget, print one JSON line each."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def sweep(register: Callable[[str], str], description: str) -> None:
+    """Parse the command line, ``register`` each variant, train each for the budget, print JSON lines."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("variants", nargs="+")
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     for spec in args.variants:
-        r = train_and_score(variant(spec), args.seconds, None, args.seed, get_device("cpu"))
+        r = train_and_score(register(spec), args.seconds, None, args.seed, get_device("cpu"))
         r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)
         print(json.dumps({k: v for k, v in r.items() if k != "class_shares"}), flush=True)
 
 
 if __name__ == "__main__":
-    main()
+    sweep(variant, __doc__.splitlines()[0])

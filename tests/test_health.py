@@ -9,9 +9,10 @@ import warnings
 
 import pytest
 import torch
+from test_train import tiny
 from torch import nn
 
-from helpers import MLPDiscriminator, MLPGenerator, TensorBatches, fit, load_checkpoint
+from helpers import MLPDiscriminator, TensorBatches, fit, load_checkpoint
 from helpers.recipes import make_noise
 from helpers.train import HEALTH_EVERY, STEP_KEYS, GANHealthWarning, HealthMonitor, History, TrainingDiverged
 
@@ -51,15 +52,6 @@ def test_nan_raises_with_step_and_pointer() -> None:
     w[7, STEP_KEYS.index("loss_g")] = float("nan")
     with pytest.raises(TrainingDiverged, match=r"step 107.*notebook 05"):
         HealthMonitor().check(w, 100, History())
-
-
-def tiny(seed: int = 0) -> tuple:
-    torch.manual_seed(seed)
-    G, D = MLPGenerator(8, (16,), image_shape=(1, 4, 4)), MLPDiscriminator((1, 4, 4), hidden=(16,), dropout=0.2)
-    images = torch.randint(0, 256, (40, 1, 4, 4), dtype=torch.uint8)
-    data = TensorBatches(images, 8, seed=seed)
-    return (G, D, data, torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3),
-            make_noise(8, "cpu"))
 
 
 def test_fit_stops_on_nan_and_keeps_the_last_good_checkpoint(tmp_path) -> None:
