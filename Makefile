@@ -33,7 +33,7 @@ unit: venv  ## only the fast unit tests of helpers/
 
 notebooks: venv  ## re-execute every notebook with full settings, in place (slow: see README)
 	for nb in $(NOTEBOOKS); do \
-	  echo "== $$nb"; $(VENV)/bin/jupyter execute --inplace "$$nb" || exit 1; \
+	  echo "== $$nb"; $(PY) scripts/execute_notebook.py "$$nb" || exit 1; \
 	  $(VENV)/bin/jupytext --to py:percent "$$nb"; done
 
 sync: venv  ## rewrite each .py twin from its .ipynb (edit a twin? run: jupytext --to ipynb --update FILE.py)

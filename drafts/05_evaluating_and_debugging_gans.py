@@ -12,7 +12,7 @@
 # 2. how the sample count shifts the Fréchet distance, and why you must compare at equal counts;
 # 3. a nearest-neighbour check that the generator does not simply copy training digits;
 # 4. why the loss curves alone do not tell you whether the samples are getting better;
-# 5. four controlled failures — the saturating loss, an overpowering discriminator, mode
+# 5. three controlled failures — the saturating loss, an overpowering discriminator, mode
 #    collapse — and four remedies, each measured against the failing run;
 # 6. a symptom → likely cause → what to try table, and the health warnings `helpers.fit` prints.
 #
@@ -201,6 +201,10 @@ print("fewer samples -> larger distance: compare Fréchet distances only at the 
 # (a changed learning rate, loss, label or discriminator) with **everything else equal**: the same
 # seed, the same batches, the same noise. After every "epoch" (a fixed slice of the data) it
 # also scores samples, so we can see quality and losses side by side.
+#
+# One difference from notebook 02: the experiments score the **latest** generator, not the moving
+# average of its weights that the recipe samples from. The average smooths over exactly the
+# jumps and oscillations we want to see here, so it would hide part of each failure.
 
 # %%
 STEPS_PER_EPOCH = fast_or_full(10, 250)
@@ -292,13 +296,13 @@ def run_table(runs: list[Run]) -> None:
 
 def sample_grids(runs: list[Run], title: str) -> None:
     """The first 36 samples of each run, side by side."""
-    fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs), 4.0))
+    fig, axes = plt.subplots(1, len(runs), figsize=(3.6 * len(runs), 4.4), layout="constrained")
     for ax, run in zip(np.atleast_1d(axes), runs):
         show_images(run.samples[:36] * 2 - 1, nrow=6, ax=ax,
                     title=f"{run.name}\nFréchet {run.scores['frechet_distance']:.0f}, "
                           f"{run.scores['effective_classes']:.1f} classes")
+        ax.title.set_fontsize(10)
     fig.suptitle(title)
-    fig.tight_layout()
 
 
 # %%

@@ -363,7 +363,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                            budget_steps or math.ceil(max_seconds)),
                unit="step" if budget_steps is not None else "s", disable=not progress, leave=True)
     start = time.perf_counter() - history.seconds
-    out_of_time = False
+    # a resumed run whose budget is already spent (a notebook re-executed after training) trains nothing
+    out_of_time = max_seconds is not None and history.seconds >= max_seconds
     monitor = HealthMonitor(saturating, checkpoint) if health else None
 
     def check(rows: list[torch.Tensor], checked: int) -> int:
@@ -418,7 +419,7 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
             G.train()
             D.train()
             save(epoch, 0, data.generator.get_state())
-            if max_seconds is not None and time.perf_counter() - start >= max_seconds:
+            if max_seconds is not None and history.seconds >= max_seconds:  # the saved time, as a resume sees it
                 break
     finally:
         bar.close()

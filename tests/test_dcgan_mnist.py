@@ -100,6 +100,9 @@ def test_sweep_variant_names() -> None:
         sys.path.remove(str(BENCHMARKS))
     r = variant("w48-b128-lr5e-4-z64-nchw")
     assert (r.batch_size, r.lr_g, r.lr_d, r.latent_dim, r.channels_last) == (128, 5e-4, 5e-4, 64, False)
+    base = get_recipe("dcgan-mnist")  # everything not named in the variant stays the recipe's
+    assert (r.cpu_bf16, r.ema_decay, r.dcgan_init) == (base.cpu_bf16, base.ema_decay, True)
+    assert variant("w48-b64").lr_g == base.lr_g
     G, D = r.build()
     assert G(torch.randn(2, 64)).shape == (2, 1, 28, 28) and D(torch.randn(2, 1, 28, 28)).shape == (2,)
     with pytest.raises(SystemExit):

@@ -101,6 +101,15 @@ def test_resume_gives_the_same_weights(tmp_path, first: dict) -> None:
     assert resumed.loss_d == straight.loss_d and resumed.epoch_end_step == straight.epoch_end_step
 
 
+def test_resume_with_the_time_budget_spent_trains_nothing(tmp_path) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    first = fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.05, checkpoint=tmp_path / "c.pt", progress=False)
+    before = params(G)
+    again = fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.05, checkpoint=tmp_path / "c.pt", resume=True,
+                progress=False)
+    assert again.steps == first.steps and again.seconds == first.seconds and torch.equal(params(G), before)
+
+
 def test_checkpoint_roundtrip_and_weights_only(tmp_path) -> None:
     G, D, data, opt_g, opt_d, noise = tiny()
     fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
