@@ -13,14 +13,14 @@
 # 3. a nearest-neighbour check that the generator does not simply copy training digits;
 # 4. why the loss curves alone do not tell you whether the samples are getting better;
 # 5. three controlled failures — the saturating loss, an overpowering discriminator, mode
-#    collapse — and four remedies, each measured against the failing run;
+#    collapse — and five remedies, each measured against the failing run;
 # 6. a symptom → likely cause → what to try table, and the health warnings `helpers.fit` prints.
 #
 # All experiments use the fully connected GAN of notebook 02 (recipe `vanilla-gan-mnist`) and
 # change one thing at a time, with the same seed, data and number of steps.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU), about MINUTES minutes for
-# the whole notebook. With `GAN_FAST=1` (what the tests use) every budget shrinks, the notebook runs
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC, no GPU, torch 2.13), 9.3
+# minutes for the whole notebook (ten training runs of 1,500 steps, 42 to 53 s each). With `GAN_FAST=1` (what the tests use) every budget shrinks, the notebook runs
 # in about a minute, and the assertions that need full training are skipped (it says so).
 
 # %%
@@ -207,6 +207,7 @@ print("fewer samples -> larger distance: compare Fréchet distances only at the 
 # jumps and oscillations we want to see here, so it would hide part of each failure.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 STEPS_PER_EPOCH = fast_or_full(10, 250)
 EPOCHS = fast_or_full(2, 6)
 N_SCORE = fast_or_full(1000, 5000)
@@ -386,8 +387,9 @@ if FAST:
     skipped("losses vs quality")
 else:
     assert fd_epoch[-1] < 0.6 * fd_epoch[0], fd_epoch  # the samples got much better ...
-    assert loss_g_epoch[-1] > loss_g_epoch[0], loss_g_epoch  # ... while the generator's loss went up
-    print("quality improved while the generator loss rose: read losses as a health monitor, not a score")
+    assert abs(loss_g_epoch[-1] / loss_g_epoch[0] - 1) < 0.2, loss_g_epoch  # ... while G's loss stayed level
+    print("quality improved while the generator loss stayed level: read losses as a health monitor, "
+          "not a score")
 
 # %% [markdown]
 # ## 6. Debugging: controlled experiments
@@ -399,27 +401,14 @@ else:
 #
 # ### 6.1 Saturating vs non-saturating generator loss
 # Notebook 02 derived that the original minimax loss $\log(1 - D(G(z)))$ passes back a gradient
-# proportional to $D(G(z))$: almost nothing while D rejects the fakes with confidence, which is
-# the situation at the start of training. The non-saturating loss $-\log D(G(z))$ passes back
-# $1 - D(G(z))$ instead. First with the recipe's discriminator:
+# proportional to $D(G(z))$: almost nothing while D rejects the fakes with confidence. The
+# non-saturating loss $-\log D(G(z))$ passes back $1 - D(G(z))$ instead. First with the recipe's
+# discriminator, which stays unsure ($D(G(z))$ near 0.5):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 saturating = train_variant("saturating loss", saturating=True)
 run_table([baseline, saturating])
-
-# %% [markdown]
-# The gradient only vanishes if D is confident. With the recipe's discriminator (dropout 0.3, the
-# same learning rate as G) that never quite happens, so measure again with a discriminator that
-# is **strong from the start**: 10× the learning rate and no dropout. That is also experiment 6.2.
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-STRONG_D = {"lr_d": 10 * recipe.lr_d, "dropout": 0.0}
-strong_d = train_variant("strong D", **STRONG_D)
-strong_d_sat = train_variant("strong D + saturating loss", saturating=True, **STRONG_D)
-run_table([baseline, saturating, strong_d, strong_d_sat])
-sample_grids([baseline, saturating, strong_d, strong_d_sat], "Generator loss x discriminator strength")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -431,20 +420,40 @@ def start_grad(run: Run) -> float:
     return window_mean(run.history.grad_norm_g, 0, w)
 
 
-print(f"start-of-training gradient ratio, non-saturating / saturating: recipe D "
-      f"{start_grad(baseline) / start_grad(saturating):.1f}x, strong D {start_grad(strong_d) / start_grad(strong_d_sat):.1f}x")
+print(f"start-of-training generator gradient, non-saturating / saturating: "
+      f"{start_grad(baseline) / start_grad(saturating):.1f}x; Fréchet distance after training: "
+      f"{baseline.scores['frechet_distance']:.0f} vs {saturating.scores['frechet_distance']:.0f}")
 if FAST:
-    skipped("saturating loss")
+    skipped("saturating loss with a balanced D")
 else:
-    assert start_grad(strong_d) > 3 * start_grad(strong_d_sat)  # the minimax gradient vanishes ...
-    assert strong_d_sat.scores["frechet_distance"] > 2 * strong_d.scores["frechet_distance"]  # ... and G stalls
-    print("with a confident D, the saturating loss starves the generator: use the non-saturating loss")
+    ratio = saturating.scores["frechet_distance"] / baseline.scores["frechet_distance"]
+    assert 1 / 1.3 < ratio < 1.3, ratio
+    print("with a balanced discriminator the saturating loss trains about as well")
 
 # %% [markdown]
+# The saturating gradient is smaller, but not by much while $D(G(z)) \approx 0.5$, and Adam divides
+# every step by a running average of the gradient's size, so a uniformly smaller gradient does not
+# mean smaller steps. The loss only matters once D becomes **confident**, which is the next
+# experiment.
+#
 # ### 6.2 A discriminator that overpowers the generator
-# Follow the strong discriminator over time: $D(G(z))$ heads to 0 (it spots every fake) and the
-# generator's gradient norm collapses with the saturating loss. `fit` warned about it (see the
-# table above). The curves, smoothed over 50 steps:
+# Make D learn much faster than G: G's learning rate divided by 20, and D without dropout. Train
+# it once with each generator loss.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+STRONG_D = {"lr_g": recipe.lr_g / 20, "dropout": 0.0}
+strong_d = train_variant("D 20x faster", **STRONG_D)
+strong_d_sat = train_variant("D 20x faster + saturating", saturating=True, **STRONG_D)
+run_table([baseline, strong_d, strong_d_sat])
+sample_grids([baseline, strong_d, strong_d_sat], "Discriminator strength x generator loss")
+plt.show()
+
+# %% [markdown]
+# The curves, smoothed over 50 steps: with the saturating loss $D(G(z))$ falls to 0 (D spots every
+# fake) and the generator's gradient fades by orders of magnitude, so G stops moving. With the
+# non-saturating loss the same over-strong D still passes back a usable gradient, and G keeps
+# improving, slowly and with little variety (the table: about two effective classes).
 
 # %%
 def smooth(values: list[float], k: int = 50) -> np.ndarray:
@@ -462,28 +471,35 @@ ax2.set(xlabel="step", ylabel="generator gradient norm", title="Signal reaching 
 ax1.legend()
 ax2.legend()
 fig.tight_layout()
+plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 if FAST:
     skipped("overpowering discriminator")
 else:
-    assert window_mean(strong_d_sat.history.d_fake, -w) < 0.05, "D(G(z)) -> 0"
-    assert window_mean(strong_d_sat.history.grad_norm_g, -w) < 0.2 * window_mean(baseline.history.grad_norm_g, -w)
-    assert strong_d_sat.scores["frechet_distance"] > 2 * baseline.scores["frechet_distance"]
-    print("an overpowering D drives D(G(z)) to 0 and the generator's gradient fades")
+    end_grad = {run.name: window_mean(run.history.grad_norm_g, -w) for run in (baseline, strong_d, strong_d_sat)}
+    assert window_mean(strong_d_sat.history.d_fake, -w) < 0.01, "D(G(z)) -> 0"
+    assert end_grad[strong_d_sat.name] < 0.05 * end_grad[baseline.name], end_grad  # the signal vanishes
+    assert strong_d_sat.scores["frechet_distance"] > 2 * strong_d.scores["frechet_distance"]
+    assert strong_d_sat.warnings, "fit should have warned that D wins"
+    print("an overpowering D drives D(G(z)) to 0; with the saturating loss the generator's gradient "
+          "vanishes and it stalls, with the non-saturating loss it keeps learning")
 
 # %% [markdown]
 # ### 6.3 Mode collapse
-# The opposite imbalance: a generator that moves much faster than its judge. It finds a few
-# outputs that currently fool D and piles its samples onto them; D catches up, G jumps to the
-# next few, and variety does not return. The class-coverage score detects it without looking.
+# The opposite imbalance: a generator that moves much faster than its judge (G's learning rate ×10).
+# It finds a few outputs that currently fool D and piles its samples onto them; D catches up, G
+# jumps to the next few, and variety does not return. The class-coverage score detects it
+# without looking. (At 1,500 steps the healthy run's latest weights do not cover all ten digits
+# evenly either; the comparison is what counts.)
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-collapse = train_variant("fast G (lr 10x)", lr_g=10 * recipe.lr_g)
+collapse = train_variant("G 10x faster", lr_g=10 * recipe.lr_g)
 run_table([baseline, collapse])
 sample_grids([baseline, collapse], "A generator that learns 10x faster than its discriminator")
+plt.show()
 print("class shares:", [f"{p:.2f}" for p in collapse.scores["class_shares"]])
 
 # %%
@@ -497,50 +513,66 @@ else:
 
 # %% [markdown]
 # ### 6.4 Remedies, measured against a failing run
-# Four standard remedies, each added **alone** to the failing run of 6.1/6.2 (strong D with the
-# saturating loss, the combination that stalled):
+# Five standard remedies, each added **alone** to the run that stalled in 6.2 (D 20× faster, the
+# saturating loss):
 # * **one-sided label smoothing**: train D towards 0.9 instead of 1 on real digits (`real_label=0.9`;
 #   only the real side, so D still pushes fakes towards 0). An over-confident D is penalised.
-# * **two-timescale learning rates** (TTUR): choose D's and G's learning rates separately on purpose;
-#   here D at 2× G's rate instead of 10×.
+# * **two timescales**: choose the two learning rates on purpose; here D at 2× G's rate instead of 20×.
 # * **spectral normalisation in D** (`MLPDiscriminator(spectral_norm=True)`): each layer's weight
 #   is divided by its largest singular value, so D's output cannot change steeply with its input.
-# * **noise in D** (`MLPDiscriminator(input_noise=0.3)`, instance noise): Gaussian noise on every
-#   image D sees while training blurs the real/fake boundary, so D cannot become certain early.
+# * **dropout in D** (back to the recipe's 0.3): D sees a different random sub-network at every
+#   step and cannot memorise the boundary.
+# * **instance noise** (`MLPDiscriminator(input_noise=0.3)`): Gaussian noise on every image D sees
+#   while training blurs the real/fake boundary.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 failing = strong_d_sat
 remedies = [
     train_variant("+ label smoothing 0.9", saturating=True, real_label=0.9, **STRONG_D),
-    train_variant("+ two timescales (D 2x)", saturating=True, lr_d=2 * recipe.lr_d, dropout=0.0),
+    train_variant("+ two timescales (D 2x)", saturating=True, lr_g=recipe.lr_g / 20, lr_d=recipe.lr_g / 10,
+                  dropout=0.0),
     train_variant("+ spectral norm in D", saturating=True, spectral_norm=True, **STRONG_D),
-    train_variant("+ noise in D", saturating=True, input_noise=0.3, **STRONG_D),
+    train_variant("+ dropout 0.3 in D", saturating=True, lr_g=recipe.lr_g / 20, dropout=0.3),
+    train_variant("+ instance noise 0.3", saturating=True, input_noise=0.3, **STRONG_D),
 ]
 run_table([failing, *remedies])
-sample_grids([failing, *remedies], "The failing run and four remedies, each alone")
+sample_grids([failing, *remedies], "The failing run and five remedies, each alone")
+plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 if FAST:
     skipped("remedies")
 else:
+    gain = {run.name: failing.scores["frechet_distance"] / run.scores["frechet_distance"] for run in remedies}
     for run in remedies:
-        gain = failing.scores["frechet_distance"] / run.scores["frechet_distance"]
-        print(f"{run.name:<26} Fréchet distance {gain:.1f}x lower than the failing run")
-        assert gain > 1.5, run.name
-    print("every remedy beats the failing run")
+        print(f"{run.name:<26} Fréchet distance {gain[run.name]:.1f}x lower than the failing run, "
+              f"{run.scores['effective_classes']:.1f} effective classes")
+    *rescuing, noise = remedies
+    assert all(gain[run.name] > 1.5 for run in rescuing), gain  # four remedies pull the run back ...
+    assert gain[noise.name] < 1.5, gain  # ... instance noise of this size does not
+    sn = remedies[2]
+    assert all(sn.scores["effective_classes"] > 2 * run.scores["effective_classes"] for run in rescuing if run is not sn)
+    print("four of five remedies rescue the stalled run; only spectral normalisation also restores variety")
+
+# %% [markdown]
+# Read the table with both scores. Label smoothing, two timescales and dropout each get the
+# generator moving again (its gradient no longer vanishes, the Fréchet distance drops several-fold)
+# but leave it drawing one or two kinds of digit: they fix the **stall**, not the imbalance behind
+# it. Spectral normalisation fixes both here. Instance noise with $\sigma = 0.3$ (on pixels in
+# $[-1, 1]$) is too weak for a discriminator this strong: D still wins outright. A remedy is a
+# setting to measure, not a switch that always works.
 
 # %% [markdown]
 # ## 7. Symptom → likely cause → what to try
 #
 # | Symptom (what you see) | Likely cause | What to try | Shown in |
 # |---|---|---|---|
-# | $D(G(z))$ near 0 for many steps, generator gradient tiny, samples stop improving | saturating (minimax) generator loss with a confident D | the non-saturating loss $-\log D(G(z))$ (the default of `fit`) | 6.1 |
-# | $D(x) \to 1$, $D(G(z)) \to 0$, generator loss climbing (`fit` warns) | D overpowers G (learning rate, capacity, no dropout) | two timescales (slow D down), label smoothing 0.9, noise in D, spectral norm in D | 6.2, 6.4 |
-# | Samples look fine but repeat; effective classes drop (`collapsed=True`) | mode collapse: G moves faster than D can follow | lower G's learning rate or raise D's, spectral norm / noise in D; check coverage, not only samples | 6.3 |
+# | $D(x) \to 1$, $D(G(z)) \to 0$ for many steps (`fit` warns), generator gradient tiny, samples stop improving | D overpowers G (learning rates, no dropout, capacity) and the saturating (minimax) generator loss | the non-saturating loss $-\log D(G(z))$ (the default of `fit`); spectral norm in D; label smoothing 0.9, dropout in D, or a slower D get G moving | 6.1, 6.2, 6.4 |
+# | Samples look fine but repeat; effective classes drop (`collapsed=True`) | mode collapse: G moves faster than D can follow (or a remedy fixed a stall but not the imbalance) | lower G's learning rate or raise D's, spectral norm in D; check coverage, not only samples | 6.3, 6.4 |
 # | Loss becomes NaN / inf (`fit` stops, last checkpoint kept) | learning rate far too high, exploding weights, bad input data | lower learning rates, spectral norm, check the data; resume from the checkpoint | 7 |
-# | Losses look fine (or worse) while samples change | losses are relative to a moving opponent | score samples (Fréchet distance, coverage) and look at them | 5 |
+# | Losses stay level while samples change | losses are relative to a moving opponent | score samples (Fréchet distance, coverage) and look at them | 5 |
 # | High confidence score, bad pictures | the classifier is confidently wrong off the digit manifold | read confidence only next to the Fréchet distance | 2 |
 # | Scores better than held-out real digits | memorisation of the training set | nearest-neighbour check | 4 |
 #
@@ -576,11 +608,14 @@ print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",
 #   and **confidence** alone is misleading (noise gets ~100 %).
 # * Compare Fréchet distances only at the same sample count: fewer samples, larger distance.
 # * Check for memorisation with nearest neighbours in the training set.
-# * GAN losses are a health monitor, not a quality score: quality can improve while G's loss rises.
-# * The saturating loss starves G of gradient at the start; a discriminator that learns much faster
-#   drives $D(G(z)) \to 0$; a generator that learns much faster collapses onto a few digits.
-# * Label smoothing, two timescales, spectral normalisation and noise in D each pull the failing run
-#   back; the numbers above say how far.
+# * GAN losses are a health monitor, not a quality score: quality can improve severalfold while G's
+#   loss stays level.
+# * A discriminator that learns much faster drives $D(G(z)) \to 0$; with the saturating loss the
+#   generator's gradient then vanishes and it stalls, with the non-saturating loss it keeps learning.
+#   Against a balanced D the two losses train about equally well.
+# * A generator that learns much faster collapses onto a few digits.
+# * Label smoothing, two timescales and dropout in D get a stalled generator moving but leave it
+#   collapsed; spectral normalisation fixes both; weak instance noise does nothing. Measure remedies.
 #
 # ## Exercises
 # 1. Score the reference run at 1,000 and at 10,000 samples. How much does its Fréchet distance
