@@ -19,14 +19,14 @@
 #
 # **Run time.** This notebook wants a GPU, where the full settings train the seed's 60 epochs. A
 # CPU needs several minutes *per epoch* (see the note at the end), so on a CPU the full settings
-# train for a 50-minute budget instead (about an hour for the whole notebook), as many epochs as
-# fit, and stop there; a saved generator,
-# when there is one, skips training altogether (section 5). FAST mode (`GAN_FAST=1`, used by the
+# load the generator of the committed run (shipped in `helpers/weights/`) and skip training
+# (section 5); without that file they train for a 50-minute budget, as many epochs as fit, and
+# stop there (under an hour for the whole notebook). FAST mode (`GAN_FAST=1`, used by the
 # tests) trains 1 epoch on 256 images, with generated stand-in faces when the real ones are absent.
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC with AVX512-BF16, no GPU,
 # torch 2.13): the 50-minute budget trained 16 epochs and 71 steps (2,039 steps of 128 images,
-# 3.1 min per epoch, bf16 autocast + channels_last); about 55 minutes for the whole notebook. The
+# 3.1 min per epoch, bf16 autocast + channels_last); about 52 minutes for the whole notebook. The
 # outputs you see come from executing the notebook a second time after that run (the first
 # execution hung in the widget cell, an executor bug that `scripts/execute_notebook.py` now works
 # around): the training cell resumed the checkpoint, found the budget spent and trained nothing,
