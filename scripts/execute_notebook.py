@@ -5,11 +5,11 @@
 Used to make the committed full-settings outputs. ``jupyter execute`` (nbclient 0.11)
 can wait forever after a cell that shows an ipywidgets ``interactive`` panel when
 earlier cells had large outputs (measured here: a 1.5 MB output before the widget
-cell hangs, 300 kB does not): nbclient answers the panel's Output widget on the
-kernel's shell socket while it awaits the cell's reply on that same socket, and
-ZeroMQ's edge-triggered wake-up can be lost (nbclient issue #312). Waiting for the
-reply in one-second polls instead of one unbounded wait finds the reply that is
-already there. Cells have no time limit, like ``--timeout=-1``.
+cell hangs, 300 kB does not), as in nbclient issue #312. nbclient answers the panel's
+Output widget on the kernel's shell socket while it awaits the cell's reply there, and
+the wake-up for that reply seems to get lost. Waiting in one-second polls instead of
+one unbounded wait finds the reply (tests/test_execute_notebook.py). Cells have no
+time limit, like ``--timeout=-1``.
 """
 
 from __future__ import annotations
