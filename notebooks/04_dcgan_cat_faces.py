@@ -19,9 +19,9 @@
 #
 # **Run time.** This notebook wants a GPU, where the full settings train the seed's 60 epochs. A
 # CPU needs several minutes *per epoch* (see the note at the end), so on a CPU the full settings
-# load the generator of the committed run (shipped in `helpers/weights/`) and skip training
-# (section 5); without that file they train for a 50-minute budget, as many epochs as fit, and
-# stop there (under an hour for the whole notebook). FAST mode (`GAN_FAST=1`, used by the
+# train for a 50-minute budget instead, as many epochs as fit, and stop there (under an hour for
+# the whole notebook); a saved generator copied to `helpers/weights/` skips training altogether
+# (section 5). FAST mode (`GAN_FAST=1`, used by the
 # tests) trains 1 epoch on 256 images, with generated stand-in faces when the real ones are absent.
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC with AVX512-BF16, no GPU,
@@ -335,7 +335,8 @@ print(f"wrote {export} ({export.stat().st_size / 1e6:.1f} MB): {note}")
 # %% [markdown]
 # This is the path for readers without a GPU: a fresh generator, saved weights, no training.
 # `load_generator` reads the `G` entry of any `fit` checkpoint or export (here the file just
-# written) and puts the network in eval mode, where batch norm uses its running statistics. Same weights, same latent vectors: the same cats as the trained `G` draws.
+# written) and puts the network in eval mode, where batch norm uses its running statistics. Same
+# weights, same latent vectors: the same cats as the trained `G` draws.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
