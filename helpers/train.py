@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from tqdm.auto import tqdm
 
 from .data import TensorBatches
@@ -322,8 +322,9 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     last good checkpoint is kept. Notebook 05 explains each symptom.
 
     ``ema`` (an ``AveragedModel`` of ``G``, see :func:`generator_ema`) is updated after
-    every generator step and checkpointed with the rest: its averaged weights draw
-    smoother samples than ``G``'s latest ones (notebook 02).
+    every generator step, gets fresh batch-norm statistics at the end of each epoch and
+    of the run, and is checkpointed with the rest: its averaged weights draw smoother
+    samples than ``G``'s latest ones (notebook 02).
     """
     if epochs is None and max_seconds is None:
         raise ValueError("Give epochs=..., max_seconds=..., or both.")
@@ -404,6 +405,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                     out_of_time = True
                     break
             check(rows, checked)  # before anything is saved: NaN weights never reach the checkpoint
+            if ema is not None:  # before callbacks sample from it and before it is saved
+                recalibrate_batch_norm(ema, noise, data.batch_size)
             history._extend(rows)
             history.seconds = time.perf_counter() - start
             skip = 0
@@ -427,16 +430,34 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
 
 
 def generator_ema(G: nn.Module, decay: float) -> AveragedModel:
-    """An exponential moving average of ``G``'s weights and batch-norm statistics, for :func:`fit`.
+    """An exponential moving average of ``G``'s weights, for :func:`fit`.
 
     After each step the average moves ``1 - decay`` of the way towards ``G``. GAN
     weights circle around a good solution rather than settle in it (the two players
     keep reacting to each other); the average sits nearer the middle, so its samples
     are cleaner than those of the latest weights, at the cost of one copy of ``G``.
+    Its batch-norm statistics are not averaged: :func:`fit` re-estimates them from the
+    average's own activations (:func:`recalibrate_batch_norm`).
     """
-    ema = AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    ema = AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=False)
     ema.update_parameters(G)  # start the average at G's initial weights (its first update copies)
     return ema
+
+
+def recalibrate_batch_norm(G: nn.Module, noise: Callable[[int], torch.Tensor], batch_size: int,
+                           samples: int = 2048) -> None:
+    """Re-estimate the running batch-norm statistics of ``G`` from ``samples`` of its own activations.
+
+    Why: eval-mode sampling normalises with running statistics, and those must come from
+    the weights that sample. A weight average's activations differ from those of the
+    latest weights that trained (averaging running statistics along with the weights put
+    the ``dcgan-mnist`` average at Fréchet distance 205 instead of 169 after 120 s on a
+    2-core CPU). Noise comes from a forked random state, so training's random stream, and
+    with it exact resume, is unchanged.
+    """
+    device = next(G.parameters()).device
+    with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
+        update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), G)
 
 
 def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu",

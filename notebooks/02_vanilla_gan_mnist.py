@@ -14,8 +14,8 @@
 # 4. the two training steps, the training loop, and how to read its curves;
 # 5. how to *measure* sample quality, and how much a better recipe buys in the same CPU time.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU, nothing else running), 8.0
-# minutes for the whole notebook (our GAN: 8 epochs in 227 s; the seed recipe: the same 227 s). With
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU, nothing else running), 7.6
+# minutes for the whole notebook (our GAN: 8 epochs in 215 s; the seed recipe: the same 215 s). With
 # `GAN_FAST=1` (what the tests use) every size shrinks and the notebook runs in about a minute.
 
 # %%
@@ -202,7 +202,10 @@ assert 0 < d_stats["d_real"] < 1 and 0 < d_stats["d_fake"] < 1
 # steps (speckles, broken strokes). So the recipe keeps a second copy of G whose weights are an
 # exponential moving average, $\bar\theta \leftarrow 0.999\,\bar\theta + 0.001\,\theta$ after every
 # generator step (`helpers.train.generator_ema`, built on PyTorch's `AveragedModel`). It is never
-# trained, costs one more copy of G, and is what we draw samples from: `ours.generator`.
+# trained, costs one more copy of G, and is what we draw samples from: `ours.generator`. Only
+# the weights are averaged: G's batch-norm layers also keep running means and variances of their
+# inputs for eval mode, and averaged weights produce other inputs than the latest ones, so `fit`
+# re-estimates the average's statistics from 2,048 of its own samples at the end of every epoch.
 # Section 8 measures what it buys.
 #
 # `ours.fit(...)` is `helpers.fit(ours.G, ours.D, ours.data, ours.opt_g, ours.opt_d, ours.noise, ...)`
@@ -292,7 +295,7 @@ print(f"the seed recipe's Fréchet distance is {ratio:.1f}x ours after the same 
 if FAST:
     print("FAST mode: too little training for the quality assertions; skipped")
 else:
-    assert ratio > 3, ratio  # measured: 4.5 here, 6.0x in the 300 s benchmark (see the text below)
+    assert ratio > 3, ratio  # measured: 5.0 here, 5.6x in the 300 s benchmark (see the text below)
     assert scores["our recipe"]["class_entropy"] > 2.25, "all ten digits should appear"
     assert scores["our recipe"]["frechet_distance"] < 0.8 * scores["  latest G"]["frechet_distance"], \
         "the averaged generator should draw clearly better digits than the latest weights"
@@ -308,7 +311,7 @@ fig.tight_layout()
 # %% [markdown]
 # Why is ours better per second, although each of its steps costs about 5× more? In the order
 # of what they bought in our measurements:
-# * **the moving average of G** (section 6): in this run it scored 159.9 → 76.7, the
+# * **the moving average of G** (section 6): in this run it scored 159.9 → 73.8, the
 #   single largest gain. It removes the step-to-step wobble that shows up as speckles and broken strokes;
 # * a wider, deeper generator with **batch norm** (each layer sees inputs of a stable scale, so a
 #   higher-capacity G trains without collapsing) and a **normal** latent of 64 values instead of
@@ -318,9 +321,9 @@ fig.tight_layout()
 #   with 120-s runs from the DCGAN default $2\cdot10^{-4}$ and batch 128: Fréchet distance 312 →
 #   225; $10^{-3}$ was no better (226), and one-sided label smoothing was worse (253).
 #
-# In this run the Fréchet distances were 76.7 (ours) and 346.5 (seed), 4.5×.
+# In this run the Fréchet distances were 73.8 (ours) and 368.6 (seed), 5.0×.
 # `python benchmarks/mnist_gan_quality.py --seconds 300 vanilla-gan-mnist seed-gan-mnist` makes
-# the same comparison with 300 s each on the same CPU and measured **58.9 against 351.0 (6.0×)**,
+# the same comparison with 300 s each on the same CPU and measured **60.7 against 341.8 (5.6×)**,
 # with all ten digits (class entropy 2.29 of at most 2.30) in our samples.
 #
 # ## 9. Exploring the latent space
@@ -361,8 +364,8 @@ with torch.no_grad():
 #   (fake → 1 through a frozen D). Loss curves tell you whether the game is balanced, not how
 #   good the samples are: measure that with a score such as the Fréchet distance.
 # * Architecture, optimizer settings and an average of the generator's weights matter as much as
-#   training time: our recipe beats the seed's tiny networks at equal CPU time (4.5× lower
-#   Fréchet distance in this run, 6.0× in the 300 s benchmark).
+#   training time: our recipe beats the seed's tiny networks at equal CPU time (5.0× lower
+#   Fréchet distance in this run, 5.6× in the 300 s benchmark).
 #
 # ## Exercises
 # 1. Train `seed-gan-mnist` with Adam's `betas=(0.5, 0.999)` and `lr=2e-4`. How much of the gap closes?
