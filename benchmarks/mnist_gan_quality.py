@@ -15,7 +15,7 @@ import time
 
 import torch
 
-from helpers import get_device, to_unit
+from helpers import draw_samples, get_device
 from helpers.metrics import mnist_scores
 from helpers.recipes import build
 
@@ -27,11 +27,7 @@ def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: 
     start = time.perf_counter()
     history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False)
     wall = time.perf_counter() - start
-    setup.generator.eval()
-    torch.manual_seed(seed + 1)
-    with torch.no_grad():
-        samples = torch.cat([to_unit(setup.generator(setup.noise(1000))).cpu() for _ in range(n_samples // 1000)])
-    scores = mnist_scores(samples)
+    scores = mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))
     return {"recipe": name, "seconds": round(wall, 1), "steps": history.steps, "epochs": round(
         history.steps / len(setup.data), 2), "threads": torch.get_num_threads(), **scores}
 

@@ -23,6 +23,7 @@ from .train import (
                    History,
                    TrainingDiverged,
                    discriminator_step,
+                   draw_samples,
                    fit,
                    generator_step,
                    load_checkpoint,
@@ -34,7 +35,7 @@ __all__ = [
     "DataNotFoundError", "EpochEnd", "GANHealthWarning", "History", "MLPDiscriminator", "MLPGenerator",
     "TensorBatches", "TrainingDiverged",
     "count_parameters", "dcgan_init", "decode_image_folder", "describe_runtime", "detect_platform",
-    "discriminator_step", "fast_or_full", "fit", "generator_step", "get_device", "load_cat_faces",
+    "discriminator_step", "draw_samples", "fast_or_full", "fit", "generator_step", "get_device", "load_cat_faces",
     "load_checkpoint", "load_generator", "load_mnist", "seed_everything", "standin_cat_faces", "to_signed",
     "to_unit",
 ]

@@ -51,9 +51,8 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _sample(args: argparse.Namespace) -> None:
-    from .data import to_unit
     from .recipes import get_recipe, make_noise
-    from .train import CheckpointError, load_generator
+    from .train import CheckpointError, draw_samples, load_generator
 
     run = Path(args.run)
     ckpt, meta = run / CHECKPOINT, run / RUN_INFO
@@ -62,10 +61,7 @@ def _sample(args: argparse.Namespace) -> None:
                               "make one with `python -m helpers train RECIPE --out DIR`.")
     recipe = get_recipe(json.loads(meta.read_text())["recipe"])
     G = load_generator(recipe.build()[0], ckpt)
-    torch.manual_seed(args.seed)
-    noise = make_noise(recipe.latent_dim, "cpu", recipe.noise)
-    with torch.no_grad():
-        images = torch.cat([to_unit(G(noise(min(1000, args.n - i)))) for i in range(0, args.n, 1000)])
+    images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed)
     np.save(args.out, images.numpy().astype(np.float32))
     print(f"wrote {args.out}: {tuple(images.shape)} float32 in [0, 1]")
 

@@ -22,7 +22,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from tqdm.auto import tqdm
 
-from .data import TensorBatches
+from .data import TensorBatches, to_unit
 
 #: Per-step quantities recorded in :class:`History`.
 STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
@@ -458,6 +458,25 @@ def recalibrate_batch_norm(G: nn.Module, noise: Callable[[int], torch.Tensor], b
     device = next(G.parameters()).device
     with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
         update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), G)
+
+
+@torch.no_grad()
+def draw_samples(G: nn.Module, noise: Callable[[int], torch.Tensor], n: int, *, seed: int = 1,
+                 batch_size: int = 1000) -> torch.Tensor:
+    """``n`` images of ``G`` in [0, 1] on the CPU, in eval mode, from noise seeded with ``seed``.
+
+    Why one function: every score in the series compares samples drawn the same way. The
+    random state is forked, so drawing in the middle of training (a callback) leaves the
+    training noise unchanged; G's train/eval mode is restored afterwards.
+    """
+    was_training = G.training
+    G.eval()
+    device = next(G.parameters()).device
+    with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
+        torch.manual_seed(seed)
+        out = torch.cat([to_unit(G(noise(min(batch_size, n - i)))).cpu() for i in range(0, n, batch_size)])
+    G.train(was_training)
+    return out
 
 
 def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu",

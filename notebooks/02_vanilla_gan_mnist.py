@@ -267,15 +267,12 @@ print(f"ours: {history.steps} steps in {history.seconds:.0f} s; seed recipe: {se
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-@torch.no_grad()
 def samples(setup: Setup, n: int = 10000, averaged: bool = True) -> torch.Tensor:
-    """``n`` generated digits in [0, 1] on the CPU, from a fixed noise seed.
+    """``n`` generated digits in [0, 1] on the CPU, from a fixed noise seed (`helpers.draw_samples`).
 
     ``averaged=False`` draws from the latest weights of G instead of the recipe's average.
     """
-    G = (setup.generator if averaged else setup.G).eval()
-    torch.manual_seed(1)
-    return torch.cat([helpers.to_unit(G(setup.noise(1000))).cpu() for _ in range(n // 1000)])
+    return helpers.draw_samples(setup.generator if averaged else setup.G, setup.noise, n)
 
 
 N_SCORE = fast_or_full(2000, 10000)

@@ -560,12 +560,9 @@ print(f"DCGAN: {EPOCHS} epochs in {history.seconds:.0f} s | fully connected GAN:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-@torch.no_grad()
 def generate(G: nn.Module, setup: Setup, n: int) -> torch.Tensor:
     """``n`` samples of ``G`` in [0, 1] on the CPU (eval mode, the recipe's noise, fixed seed)."""
-    G.eval()
-    torch.manual_seed(1)
-    return torch.cat([helpers.to_unit(G(setup.noise(500))).cpu() for _ in range(n // 500)])
+    return helpers.draw_samples(G, setup.noise, n, batch_size=500)
 
 
 N_SCORE = fast_or_full(2000, 10000)

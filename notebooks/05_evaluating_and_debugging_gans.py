@@ -232,20 +232,6 @@ class Run:
     warnings: list[str]
 
 
-@torch.no_grad()
-def draw(G: torch.nn.Module, noise_fn, n: int, seed: int = 1) -> torch.Tensor:
-    """``n`` digits in [0, 1] on the CPU from a fixed noise seed (G in eval mode).
-
-    The random state is forked, so scoring during training does not change the training noise.
-    """
-    G.eval()
-    with torch.random.fork_rng(devices=[] if device.type != "cuda" else None):
-        torch.manual_seed(seed)
-        out = torch.cat([helpers.to_unit(G(noise_fn(min(1000, n - i)))).cpu() for i in range(0, n, 1000)])
-    G.train()
-    return out
-
-
 def train_variant(name: str, *, lr_g: float | None = None, lr_d: float | None = None,
                   saturating: bool = False, real_label: float = 1.0, spectral_norm: bool = False,
                   input_noise: float = 0.0, dropout: float | None = None) -> Run:
@@ -261,7 +247,7 @@ def train_variant(name: str, *, lr_g: float | None = None, lr_d: float | None = 
     tracked: list[dict] = []
 
     def track(end: helpers.EpochEnd) -> None:
-        tracked.append(mnist_scores(draw(end.G, setup.noise, N_TRACK, seed=2)))
+        tracked.append(mnist_scores(helpers.draw_samples(end.G, setup.noise, N_TRACK, seed=2)))
 
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -269,7 +255,7 @@ def train_variant(name: str, *, lr_g: float | None = None, lr_d: float | None = 
         history = helpers.fit(G, D, setup.data, opt_g, opt_d, setup.noise, epochs=EPOCHS, callbacks=[track],
                               saturating=saturating, real_label=real_label, progress=False)
     seconds = time.perf_counter() - start
-    samples = draw(G, setup.noise, N_SCORE)
+    samples = helpers.draw_samples(G, setup.noise, N_SCORE)
     health = [str(w.message).split(": ", 1)[1][:90] + "..." for w in caught
               if issubclass(w.category, GANHealthWarning)]
     return Run(name, history, samples, mnist_scores(samples), tracked, seconds, health)

@@ -19,7 +19,7 @@ from helpers import (
     load_generator,
 )
 from helpers.recipes import make_noise
-from helpers.train import generator_ema
+from helpers.train import draw_samples, generator_ema
 from helpers.viz import SampleRecorder, grid_array
 
 
@@ -200,3 +200,14 @@ def test_sample_recorder_draws_the_given_generator_and_reloads_its_frames(tmp_pa
     again = SampleRecorder(fixed, nrow=2, folder=tmp_path)
     assert again.epochs == [1, 2]
     assert all(np.array_equal(a, b) for a, b in zip(again.frames, recorder.frames))
+
+
+def test_draw_samples_is_seeded_in_unit_range_and_leaves_rng_and_mode_alone() -> None:
+    G, _, _, _, _, noise = tiny()
+    G.train()
+    state = torch.get_rng_state()
+    a = draw_samples(G, noise, 25, seed=3, batch_size=10)
+    assert torch.equal(torch.get_rng_state(), state) and G.training
+    assert a.shape == (25, 1, 4, 4) and 0 <= a.min() and a.max() <= 1
+    assert torch.equal(draw_samples(G, noise, 25, seed=3, batch_size=10), a)
+    assert not torch.equal(draw_samples(G, noise, 25, seed=4, batch_size=10), a)
