@@ -15,22 +15,34 @@ import time
 
 import torch
 
-from helpers import draw_samples, get_device
+from helpers import EpochEnd, draw_samples, get_device
 from helpers.metrics import mnist_scores
 from helpers.recipes import build
 
 
 def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: int, device: torch.device,
-                    n_samples: int = 10000) -> dict:
-    """Train ``name`` for the budget and return its scores, steps, epochs and seconds."""
+                    n_samples: int = 10000, *, each_epoch: bool = False) -> dict:
+    """Train ``name`` for the budget and return its scores, steps, epochs and seconds.
+
+    ``each_epoch=True`` also scores after every epoch (``per_epoch``: epoch, steps, Fréchet
+    distance), for step-budgeted runs only: the scoring would count against a time budget.
+    """
+    if each_epoch and seconds is not None:
+        raise ValueError("each_epoch=True needs an epoch budget, not seconds: scoring would eat into the time")
     setup = build(name, device, seed=seed)
+    curve: list[dict] = []
+
+    def score(end: EpochEnd) -> None:
+        fd = mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))["frechet_distance"]
+        curve.append({"epoch": end.epoch, "steps": end.history.steps, "frechet_distance": round(fd, 1)})
+
     start = time.perf_counter()
-    history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False)
+    history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False, callbacks=[score] if each_epoch else [])
     wall = time.perf_counter() - start
     scores = mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))
     return {"recipe": name, "seconds": round(wall, 1), "steps": history.steps, "epochs": round(
-        history.steps / len(setup.data), 2), "threads": torch.get_num_threads(), **scores}
-
+        history.steps / len(setup.data), 2), "threads": torch.get_num_threads(), **scores,
+        **({"per_epoch": curve} if each_epoch else {})}
 
 def main() -> None:
     """Parse arguments, run each recipe, print JSON lines and the ratios."""

@@ -6,7 +6,8 @@ A variant is ``RECIPE[:field=value,...]``: a registered MNIST recipe with some o
 :class:`helpers.recipes.Recipe` fields replaced (numbers such as ``lr_g``, ``lr_d``,
 ``batch_size``, ``real_label``, ``cpu_threads``; ``True``/``False`` for flags).
 Each is trained and scored exactly like ``benchmarks/mnist_gan_quality.py`` does
-(10,000 samples) and printed as one JSON line. Short runs only rank settings; confirm
+(10,000 samples) and printed as one JSON line (``--epochs N --each-epoch``: with the
+score after every epoch). Short runs only rank settings; confirm
 a winner with ``mnist_gan_quality.py`` at the full budget before changing a recipe.
 """
 
@@ -43,14 +44,22 @@ def sweep(register: Callable[[str], str], description: str) -> None:
     """Parse the command line, ``register`` each variant, train each for the budget, print JSON lines."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("variants", nargs="+")
-    parser.add_argument("--seconds", type=float, default=120)
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--seconds", type=float, help="time budget per variant (default 120)")
+    budget.add_argument("--epochs", type=int)
+    parser.add_argument("--each-epoch", action="store_true", help="with --epochs: score after every epoch")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    if args.each_epoch and args.epochs is None:
+        parser.error("--each-epoch needs --epochs: scoring inside a time budget would eat into it")
+    seconds = args.seconds if args.epochs is not None or args.seconds is not None else 120
     for spec in args.variants:
-        r = train_and_score(register(spec), args.seconds, None, args.seed, get_device("cpu"))
-        r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)
+        r = train_and_score(register(spec), seconds if args.epochs is None else None, args.epochs, args.seed,
+                            get_device(args.device), each_epoch=args.each_epoch)
+        if not args.each_epoch:  # otherwise the seconds include the scoring
+            r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)
         print(json.dumps({k: v for k, v in r.items() if k != "class_shares"}), flush=True)
-
 
 if __name__ == "__main__":
     sweep(variant, __doc__.splitlines()[0])

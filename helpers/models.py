@@ -98,9 +98,18 @@ class DCGANGenerator(nn.Module):
     following (4, 2, 1) transposed convolution doubles the size while halving the
     channels, down to ``width`` before the last layer. Batch norm + ReLU everywhere
     except the Tanh output; no biases (batch norm would cancel them).
+
+    ``refine=c > 0`` makes the last transposed convolution output ``c`` feature maps
+    (batch norm, ReLU) and adds a 3x3 stride-1 convolution to the image. Why: in the
+    classic layout every output pixel is a linear mix of four input pixels through one
+    of four kernel "phases" (notebook 03, section 5), with no nonlinearity at full
+    resolution; the stride-1 convolution treats all pixels alike and can shape strokes
+    pixel by pixel. On MNIST it more than halved the Fréchet distance reached in the
+    same number of steps (notebook 03, section 11).
     """
 
-    def __init__(self, latent_dim: int = 128, channels: int = 3, image_size: int = 64, width: int = 64) -> None:
+    def __init__(self, latent_dim: int = 128, channels: int = 3, image_size: int = 64, width: int = 64,
+                 refine: int = 0) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         start, doublings = _dcgan_plan(image_size)
@@ -109,7 +118,11 @@ class DCGANGenerator(nn.Module):
                                    nn.BatchNorm2d(chans[0]), nn.ReLU(True)]
         for c_in, c_out in zip(chans, chans[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
+        if refine:
+            layers += [nn.ConvTranspose2d(chans[-1], refine, 4, 2, 1, bias=False), nn.BatchNorm2d(refine),
+                       nn.ReLU(True), nn.Conv2d(refine, channels, 3, 1, 1, bias=False), nn.Tanh()]
+        else:
+            layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

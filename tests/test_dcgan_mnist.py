@@ -98,12 +98,26 @@ def test_sweep_variant_names() -> None:
         from dcgan_mnist_sweep import variant
     finally:
         sys.path.remove(str(BENCHMARKS))
-    r = variant("w48-b128-lr5e-4-z64-nchw")
+    r = variant("g48-d40-b128-lr5e-4-z64-nchw")
     assert (r.batch_size, r.lr_g, r.lr_d, r.latent_dim, r.channels_last) == (128, 5e-4, 5e-4, 64, False)
     base = get_recipe("dcgan-mnist")  # everything not named in the variant stays the recipe's
     assert (r.cpu_bf16, r.ema_decay, r.dcgan_init) == (base.cpu_bf16, base.ema_decay, True)
-    assert variant("w48-b64").lr_g == base.lr_g
+    assert (variant("g48-d48-b64").lr_g, variant("g48-d48-b64").lr_d) == (base.lr_g, base.lr_d)
+    assert (variant("g48-d48-b64-lr2e-3-lrd1e-3").lr_g, variant("g48-d48-b64-lr2e-3-lrd1e-3").lr_d) == (2e-3, 1e-3)
     G, D = r.build()
     assert G(torch.randn(2, 64)).shape == (2, 1, 28, 28) and D(torch.randn(2, 1, 28, 28)).shape == (2,)
+    assert not any(isinstance(m, nn.Conv2d) for m in G.modules()) and D.net[0].out_channels == 40
+    G, _ = variant("g64r16-d32-b64").build()  # the recipe's own networks
+    assert [(m.in_channels, m.out_channels) for m in G.modules() if isinstance(m, nn.Conv2d)] == [(16, 1)]
     with pytest.raises(SystemExit):
         variant("wide")
+
+
+def test_scoring_every_epoch_refuses_a_time_budget() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from mnist_gan_quality import train_and_score
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    with pytest.raises(ValueError, match="epoch budget"):
+        train_and_score("dcgan-mnist", 60, None, 0, torch.device("cpu"), each_epoch=True)

@@ -31,6 +31,18 @@ def test_dcgan_64_matches_the_seed_layout() -> None:
     assert all(m.bias is None for m in convs)
 
 
+def test_refine_adds_a_full_resolution_3x3_convolution() -> None:
+    G = DCGANGenerator(latent_dim=16, channels=1, image_size=28, width=32, refine=8)
+    *_, last_up, bn, _, conv, tanh = G.net
+    assert (last_up.out_channels, last_up.stride, bn.num_features) == (8, (2, 2), 8)
+    assert (conv.in_channels, conv.out_channels, conv.kernel_size) == (8, 1, (3, 3))
+    assert (conv.stride, conv.padding) == ((1, 1), (1, 1))
+    assert isinstance(tanh, torch.nn.Tanh)
+    assert G(torch.randn(3, 16)).shape == (3, 1, 28, 28)
+    plain = DCGANGenerator(latent_dim=16, channels=1, image_size=28, width=32)
+    assert not any(isinstance(m, torch.nn.Conv2d) for m in plain.modules())
+
+
 def test_unsupported_size_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="power of two"):
         DCGANGenerator(image_size=50)
