@@ -32,17 +32,22 @@ def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: 
     setup = build(name, device, seed=seed)
     curve: list[dict] = []
 
-    def score(end: EpochEnd) -> None:
-        fd = mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))["frechet_distance"]
-        curve.append({"epoch": end.epoch, "steps": end.history.steps, "frechet_distance": round(fd, 1)})
+    def score() -> dict:
+        return mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))
+
+    def score_epoch(end: EpochEnd) -> None:
+        curve.append({"epoch": end.epoch, "steps": end.history.steps,
+                      "frechet_distance": round(score()["frechet_distance"], 1)})
 
     start = time.perf_counter()
-    history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False, callbacks=[score] if each_epoch else [])
+    history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False,
+                        callbacks=[score_epoch] if each_epoch else [])
     wall = time.perf_counter() - start
-    scores = mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))
+    scores = score()
     return {"recipe": name, "seconds": round(wall, 1), "steps": history.steps, "epochs": round(
         history.steps / len(setup.data), 2), "threads": torch.get_num_threads(), **scores,
         **({"per_epoch": curve} if each_epoch else {})}
+
 
 def main() -> None:
     """Parse arguments, run each recipe, print JSON lines and the ratios."""
