@@ -1,7 +1,7 @@
 """Training images per second of the cat-face DCGAN: the standard PyTorch recipe vs ``helpers.fit``.
 
     flock /tmp/cpu.lock python benchmarks/dcgan_throughput.py --device cpu --seconds 30
-    python benchmarks/dcgan_throughput.py --device cuda --seconds 20 --variants reference,fit,fit-compile
+    python benchmarks/dcgan_throughput.py --device cuda --seconds 12 --variants reference,fit,fit-bf16,fit-fp16
 
 Variants, each timed in this process one after the other (never two at once), on the
 same networks (``dcgan-cats``: the helpers DCGAN family with DCGAN init), batch and machine:
@@ -10,20 +10,37 @@ same networks (``dcgan-cats``: the helpers DCGAN family with DCGAN init), batch 
   + ``Resize``/``CenterCrop``/``ToTensor``/``Normalize``, ``DataLoader(shuffle=True,
   num_workers=2)``, eager, NCHW, fp32, a ``.item()`` of the losses and D outputs every step
   (the tutorial logs them), BCE on the logits.
-* ``fit``: the ``dcgan-cats`` recipe through :func:`helpers.fit`: the dataset decoded once
-  into a uint8 tensor on the device and batched by permutation, channels_last and bf16
-  autocast (on CUDA: fp16 + grad scaler where bf16 is missing; on CPU: only with native
-  bf16 instructions, else float32 NCHW), per-step statistics kept on the device.
-* ``fit-nchw``: the same without channels_last (the layout's share).
-* ``fit-fp32``: the same in float32 (on CPU also NCHW): the data path's share alone.
-* ``fit-compile``: ``fit`` with both networks wrapped in ``torch.compile`` (the recipe
-  leaves it off: it only ships if this says it helps).
+* ``fit``: the ``dcgan-cats`` recipe through :func:`helpers.fit` as the recipe runs it: the dataset
+  decoded once into a uint8 tensor on the device and batched by permutation, per-step statistics
+  kept on the device, the device's precision (:func:`helpers.env.choose_precision`: float32 NCHW on
+  CUDA with native bf16, float16 + gradient scaler on older GPUs; on a CPU bf16 autocast +
+  channels_last where it has bf16 instructions, else float32 NCHW).
+* ``fit-fp32``: the same in float32 NCHW: the data path's share alone.
+* ``fit-bf16``: the same under bf16 autocast (NCHW on CUDA; on a CPU with the recipe's channels_last).
+* ``fit-fp16``: the same under float16 autocast with a gradient scaler (the path of GPUs without bf16).
+* ``fit-nchw``: on a CPU with bf16: bf16 without channels_last (the layout's share).
 
-Each variant warms up (workers started, kernels chosen, compilation) and then trains for
-``--seconds``; images/s = images trained / wall time (CUDA synchronised). Prints one JSON
-line per variant and each ratio to ``reference``. Without the real cat folder the
-generated stand-in faces are written to a temporary folder as JPEGs, so the reference
-still decodes files (the numbers then say nothing about the real data's decode cost).
+Dropped: ``fit-compile`` (both networks under ``torch.compile``). On one H200 (torch 2.11) it crashed
+in ``fit`` (inductor ``assert_size_stride`` in a channels_last convolution's backward), and in a bare
+eager loop at batch 128 compiling was slower than eager (101 vs 128 steps/s).
+
+Each variant warms up (workers started, kernels chosen) and then trains for ``--seconds``;
+images/s = images trained / wall time (CUDA synchronised). Prints one JSON line per variant
+and each ratio to ``reference``. Without the real cat folder the generated stand-in faces are
+written to a temporary folder as JPEGs, so the reference still decodes files (the numbers
+then say nothing about the real data's decode cost).
+
+Measured, images/s and ratio to ``reference`` in the same process:
+
+| machine, versions (device, --seconds) | reference | fit | fit-fp32 |
+| --- | --- | --- | --- |
+| 2-core x86-64 EPYC, AVX512-BF16, torch 2.13 (cpu, 30) | 41.6 | 77.7 (1.87x; bf16 + NHWC) | 53.1 (1.28x) |
+| one NVIDIA H200, torch 2.11.0+cu130 (cuda, 12) | 3,122 | 11,398 (3.65x; bf16 + NHWC) | 13,060 (4.18x; NHWC) |
+
+The H200 row was measured with the earlier ``fit`` (issue #14), which used channels_last on every GPU
+and bf16 by default. In a bare eager loop on that GPU (batch 128) float32 NCHW trained 16,418 img/s,
+bf16 NCHW 15,455, bf16 channels_last 12,949: hence today's default there, float32 NCHW, not yet timed
+through ``fit``. ``scripts/gpu_check.py`` re-runs this benchmark on whichever GPU it has.
 """
 
 from __future__ import annotations
@@ -40,7 +57,7 @@ import torch
 import torch.nn.functional as F
 
 import helpers.recipes as recipes
-from helpers import fit, get_device
+from helpers import get_device
 from helpers.data import CATS_FOLDER, _cats_folder, load_cat_faces, standin_cat_faces
 
 RECIPE = "dcgan-cats"
@@ -125,30 +142,29 @@ def reference(root: Path, device: torch.device, seconds: float, warmup: int, wor
     return {"images": images, "seconds": time.perf_counter() - start}
 
 
-def fast_path(images: torch.Tensor, device: torch.device, seconds: float, *, channels_last: bool = True,
-              fp32: bool = False, compile: bool = False) -> dict:
-    """``helpers.fit`` on the ``dcgan-cats`` recipe (optionally without channels_last or bf16, or compiled)."""
-    original = recipes.RECIPES[RECIPE]
-    recipes.RECIPES[RECIPE] = dataclasses.replace(original, channels_last=channels_last, cpu_bf16=not fp32)
-    try:
-        setup = recipes.build(RECIPE, device, images=images)
-    finally:
-        recipes.RECIPES[RECIPE] = original
-    amp = False if fp32 else setup.amp
-    G, D = (torch.compile(setup.G), torch.compile(setup.D)) if compile else (setup.G, setup.D)
+#: Variant name -> (``fit(amp=...)``, channels_last as the recipe decides it).
+FIT_VARIANTS = {"fit": (None, True), "fit-fp32": (False, True), "fit-bf16": (torch.bfloat16, True),
+                "fit-fp16": (torch.float16, True), "fit-nchw": (None, False)}
+
+
+def fast_path(images: torch.Tensor, device: torch.device, seconds: float, variant: str) -> dict:
+    """``helpers.fit`` on the ``dcgan-cats`` recipe in the precision and layout of ``variant``."""
+    amp, channels_last = FIT_VARIANTS[variant]
+    recipe = dataclasses.replace(recipes.get_recipe(RECIPE), channels_last=channels_last)
+    setup = recipes.build(recipe, device, images=images, amp=amp)
 
     def run(seconds: float) -> tuple[int, float]:
         sync(device)
         start = time.perf_counter()
-        history = fit(G, D, setup.data, setup.opt_g, setup.opt_d, setup.noise, max_seconds=seconds,
-                      progress=False, amp=amp)
+        history = setup.fit(max_seconds=seconds, progress=False)
         sync(device)
         return history.steps, time.perf_counter() - start
 
-    for _ in range(2):  # warm-up: kernels chosen, compiled graphs built (fit always does at least one step)
+    for _ in range(2):  # warm-up: kernels chosen (fit always does at least one step)
         run(max(1.0, seconds / 10))
     steps, dt = run(seconds)
-    return {"images": steps * setup.data.batch_size, "seconds": dt}
+    return {"images": steps * setup.data.batch_size, "seconds": dt, "precision": str(setup.precision),
+            "channels_last": setup.data.images.is_contiguous(memory_format=torch.channels_last)}
 
 
 def main() -> None:
@@ -159,7 +175,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps of the reference loop first")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference loop")
     parser.add_argument("--variants", default="reference,fit",
-                        help="comma-separated: reference, fit, fit-nchw, fit-fp32, fit-compile")
+                        help=f"comma-separated: reference, {', '.join(FIT_VARIANTS)}")
     args = parser.parse_args()
     device = get_device(args.device)
     if device.type == "cpu":
@@ -172,13 +188,13 @@ def main() -> None:
         for name in args.variants.split(","):
             if name == "reference":
                 r = reference(root, device, args.seconds, args.warmup, args.workers)
-            elif name in ("fit", "fit-nchw", "fit-fp32", "fit-compile"):
-                r = fast_path(tensor, device, args.seconds, channels_last=name != "fit-nchw",
-                              fp32=name == "fit-fp32", compile=name == "fit-compile")
+            elif name in FIT_VARIANTS:
+                r = fast_path(tensor, device, args.seconds, name)
             else:
                 raise SystemExit(f"unknown variant {name!r}")
             row = {"variant": name, "device": str(device), "threads": threads, "images": r["images"],
-                   "seconds": round(r["seconds"], 1), "images_per_s": round(r["images"] / r["seconds"], 1)}
+                   "seconds": round(r["seconds"], 1), "images_per_s": round(r["images"] / r["seconds"], 1),
+                   **{k: r[k] for k in ("precision", "channels_last") if k in r}}
             print(json.dumps(row), flush=True)
             results.append(row)
     base = next((r for r in results if r["variant"] == "reference"), None)

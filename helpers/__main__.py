@@ -16,6 +16,8 @@ import torch
 
 CHECKPOINT = "checkpoint.pt"
 RUN_INFO = "run.json"
+#: ``--precision`` choices and what they mean as ``fit(amp=...)``.
+PRECISIONS = {"auto": None, "fp32": False, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -37,7 +39,8 @@ def _train(args: argparse.Namespace) -> None:
     if ckpt.exists():
         print(f"resuming from {ckpt}")
     device = get_device(args.device)
-    setup = build(args.recipe, device, seed=args.seed, limit=args.limit)
+    setup = build(args.recipe, device, seed=args.seed, limit=args.limit, amp=PRECISIONS[args.precision])
+    print(f"training {args.recipe} on {device} in {setup.precision}")
     history = setup.fit(epochs=args.epochs, max_seconds=args.max_seconds, checkpoint=ckpt, resume=True,
                         progress=not args.quiet)
     G = setup.generator.eval()
@@ -51,8 +54,9 @@ def _train(args: argparse.Namespace) -> None:
 
 
 def _sample(args: argparse.Namespace) -> None:
+    from .checkpoint import CheckpointError, load_generator
     from .recipes import get_recipe, make_noise
-    from .train import CheckpointError, draw_samples, load_generator
+    from .train import draw_samples
 
     run = Path(args.run)
     ckpt, meta = run / CHECKPOINT, run / RUN_INFO
@@ -91,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default=None, help="cpu, cuda, mps (default: the fastest available)")
     train.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    train.add_argument("--precision", choices=list(PRECISIONS), default="auto",
+                       help="auto: the recipe's and device's measured choice; fp16 adds a gradient scaler")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--out", required=True, help="run folder: checkpoint, samples.png, history.json")
 
@@ -109,8 +115,8 @@ def main(argv: list[str] | None = None) -> None:
 
         print(describe_runtime())
     else:
+        from .checkpoint import CheckpointError
         from .data import BadDataError, DataNotFoundError
-        from .train import CheckpointError
 
         try:
             {"train": _train, "sample": _sample, "score": _score}[args.command](args)

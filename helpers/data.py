@@ -385,7 +385,7 @@ class TensorBatches:
             self.images = self.images.contiguous(memory_format=torch.channels_last)
         self.batch_size = batch_size
         self.drop_last = drop_last
-        self.generator = torch.Generator().manual_seed(seed)
+        self.batch_rng = torch.Generator().manual_seed(seed)  # CPU: same order on every device
 
     def __len__(self) -> int:
         n = len(self.images) / self.batch_size
@@ -396,6 +396,6 @@ class TensorBatches:
 
     def epoch(self, skip: int = 0) -> Iterator[torch.Tensor]:
         """One pass in a fresh random order; ``skip`` batches are dropped (for resuming)."""
-        perm = torch.randperm(len(self.images), generator=self.generator).to(self.device)
+        perm = torch.randperm(len(self.images), generator=self.batch_rng).to(self.device)
         for i in range(skip, len(self)):
             yield to_signed(self.images[perm[i * self.batch_size:(i + 1) * self.batch_size]])

@@ -16,6 +16,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from .data import TensorBatches, load_mnist
+from .env import Precision, choose_precision, cpu_has_native_bf16
+from .history import History
 from .models import (
     DCGANDiscriminator,
     DCGANGenerator,
@@ -25,7 +27,7 @@ from .models import (
     SeedDCGANGenerator,
     dcgan_init,
 )
-from .train import History, cpu_has_native_bf16, fit, generator_ema
+from .train import fit, generator_ema
 
 Noise = Callable[[int], torch.Tensor]
 
@@ -59,12 +61,14 @@ class Recipe:
     cpu_threads: int | None = None
     #: Apply the DCGAN initialisation (:func:`helpers.models.dcgan_init`) to both networks.
     dcgan_init: bool = False
-    #: Keep models and batches in channels_last (NHWC) memory layout, for convolutional nets:
-    #: on CUDA always, on CPU only together with bf16 (measured on a 2-core AVX512-BF16 CPU,
-    #: torch 2.13, dcgan-cats: fp32 43 img/s NHWC vs 47 NCHW; bf16 93 NHWC vs 88 NCHW).
+    #: Keep models and batches in channels_last (NHWC) memory layout, for convolutional nets, where
+    #: it measured faster: only together with bf16 autocast on a CPU (2-core AVX512-BF16 CPU, torch
+    #: 2.13, dcgan-cats: fp32 43 img/s NHWC vs 47 NCHW; bf16 93 NHWC vs 88 NCHW). Not on CUDA: on one
+    #: H200 (torch 2.11, batch 128) bf16 channels_last trained 12,949 img/s vs 15,455 for bf16 NCHW.
     channels_last: bool = False
-    #: On CPUs with native bf16 (:func:`helpers.train.cpu_has_native_bf16`), train under bf16
-    #: autocast (``fit(amp=True)``): about 2x for the DCGAN. CUDA always uses autocast.
+    #: On CPUs with native bf16 (:func:`helpers.env.cpu_has_native_bf16`), train under bf16
+    #: autocast (``fit(amp=True)``): about 2x for the DCGAN. On CUDA the device's default applies
+    #: (:func:`helpers.env.choose_precision`).
     cpu_bf16: bool = False
     #: Target for real images in the discriminator loss; below 1 is one-sided label smoothing.
     real_label: float = 1.0
@@ -102,7 +106,7 @@ _register(Recipe(
     description="The series' MNIST DCGAN (notebook 03): z=64 ~ N(0, I), G ConvTranspose 64-128-64-16 "
                 "(7x7 -> 14 -> 28) + a 3x3 Conv 16-1 at 28x28, D Conv 1-32-64-1, DCGAN init, Adam G 2e-3, "
                 "D 1e-3 (0.5, 0.999), batch 64, samples from a moving average of G (decay 0.999); "
-                "bf16 + channels_last where native.",
+                "bf16 + channels_last on CPUs with native bf16.",
     dataset="mnist",
     build=lambda: (DCGANGenerator(latent_dim=64, channels=1, image_size=28, width=64, refine=16),
                    DCGANDiscriminator(channels=1, image_size=28, width=32)),
@@ -124,7 +128,7 @@ _register(Recipe(
     name="dcgan-cats",
     description="The seed article's DCGAN on 64x64 cat faces: z=128 ~ N(0, I), G ConvTranspose "
                 "128-512-256-128-64-3, D Conv 3-64-128-256-512-1, DCGAN init, Adam 2e-4 (0.5, 0.999), "
-                "batch 128; channels_last + bf16 autocast on CUDA and on CPUs with native bf16.",
+                "batch 128; channels_last + bf16 autocast on CPUs with native bf16.",
     dataset="cats",
     build=lambda: (DCGANGenerator(latent_dim=128, channels=3, image_size=64, width=64),
                    DCGANDiscriminator(channels=3, image_size=64, width=64)),
@@ -159,10 +163,16 @@ class Setup:
     opt_d: torch.optim.Optimizer
     noise: Noise
     data: TensorBatches
-    #: What to pass as ``fit(amp=...)``: ``True`` for bf16 on a CPU that has it, else ``None`` (the default).
-    amp: bool | None = None
+    #: What to pass as ``fit(amp=...)``: ``True`` for bf16 on a CPU that has it, else ``None`` (the
+    #: device's default, :func:`helpers.env.choose_precision`), or what ``build(amp=...)`` was given.
+    amp: bool | torch.dtype | None = None
     #: The moving average of G's weights (recipes with ``ema_decay``), which :meth:`fit` keeps up to date.
     G_ema: AveragedModel | None = None
+
+    @property
+    def precision(self) -> Precision:
+        """The precision :meth:`fit` trains in (for printing: ``str(setup.precision)``)."""
+        return choose_precision(self.data.device, self.amp)
 
     @property
     def generator(self) -> nn.Module:
@@ -191,14 +201,20 @@ def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
     return images[:limit] if limit else images
 
 
-def build(name: str, device: torch.device | str = "cpu", *, seed: int = 0, images: torch.Tensor | None = None,
-          limit: int | None = None) -> Setup:
-    """Seed, set CPU threads, and build everything recipe ``name`` needs on ``device``.
+def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int = 0,
+          images: torch.Tensor | None = None, limit: int | None = None,
+          amp: bool | torch.dtype | None = None) -> Setup:
+    """Seed, set CPU threads, and build everything ``recipe`` (a name, or a :class:`Recipe`) needs on ``device``.
+
+    A variant is a ``dataclasses.replace`` of a registered recipe; nothing needs registering.
 
     ``images`` skips loading the dataset (notebooks that already hold it pass it in).
     CPU threads: the recipe's ``cpu_threads``, or for ``None`` one per available core.
+    ``amp``: the precision to train in (as :func:`helpers.fit` takes it); ``None`` is the recipe's
+    choice (bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``), else the device's default.
+    Raises ``ValueError`` for a precision the device cannot use.
     """
-    recipe = get_recipe(name)
+    recipe = recipe if isinstance(recipe, Recipe) else get_recipe(recipe)
     device = torch.device(device)
     if device.type == "cpu":
         torch.set_num_threads(recipe.cpu_threads or cpu_cores())
@@ -207,8 +223,10 @@ def build(name: str, device: torch.device | str = "cpu", *, seed: int = 0, image
     if recipe.dcgan_init:
         G.apply(dcgan_init)
         D.apply(dcgan_init)
-    amp = True if recipe.cpu_bf16 and device.type == "cpu" and cpu_has_native_bf16() else None
-    channels_last = recipe.channels_last and (device.type == "cuda" or amp is True)
+    if amp is None and recipe.cpu_bf16 and device.type == "cpu" and cpu_has_native_bf16():
+        amp = True
+    precision = choose_precision(device, amp)  # checked before anything is loaded
+    channels_last = recipe.channels_last and device.type == "cpu" and precision.dtype == torch.bfloat16
     G, D = G.to(device), D.to(device)
     if channels_last:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)

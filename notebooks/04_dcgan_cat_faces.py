@@ -236,21 +236,25 @@ assert default_std[-1] > 3 * dcgan_std[-1] and default_std[1] < dcgan_std[1]  # 
 #
 # The recipe `dcgan-cats` in `helpers.recipes` holds exactly these settings, so this notebook and
 # `python -m helpers train dcgan-cats` run the same experiment. `build` also sets up the fast path:
-# the image tensor lives on the device and is batched by permutation; on a GPU `fit` runs the
-# forward passes in **bfloat16** (or float16 with a gradient scaler on older GPUs) and models and
-# batches use the **channels_last** memory layout that tensor-core convolutions prefer. On a CPU
-# with bfloat16 instructions (AVX512-BF16 or AMX, `setup.amp` is then `True`) it does the same,
-# which about doubles the speed; on other CPUs it stays in float32, where channels_last measured
-# slower, so it is not used there. `benchmarks/dcgan_throughput.py` measures what this buys against
-# the standard `ImageFolder` + `DataLoader` loop; the numbers are in the note at the end.
+# the image tensor lives on the device and is batched by permutation. The number format is chosen
+# per device, by measurement (`helpers.choose_precision`). On a GPU of the Ampere generation or
+# newer (A100, L4, H100) `fit` trains in float32: cuDNN already runs float32 convolutions on the
+# tensor cores (in TF32), and on an H200 float32 measured faster than **bfloat16** for these
+# networks. Older GPUs (a T4, a V100) compute fast only in float16, so there both networks' forward
+# passes run in float16, with a **gradient scaler** that multiplies the loss before the backward
+# pass so small gradients do not round to zero in float16 (and skips the rare step whose gradients
+# overflow). On a CPU with bfloat16 instructions (AVX512-BF16 or AMX, `setup.amp` is then `True`)
+# `fit` uses bfloat16 and the **channels_last** memory layout, which about doubles the speed; other
+# CPUs stay in float32. `benchmarks/dcgan_throughput.py` measures what this buys against the
+# standard `ImageFolder` + `DataLoader` loop; the numbers are in the note at the end.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(RECIPE.description)
 setup = build("dcgan-cats", device, seed=SEED, images=images)
 G, D = setup.G, setup.D
-print(f"{len(setup.data)} batches of {setup.data.batch_size} per epoch; bf16 autocast: "
-      f"{setup.amp or device.type == 'cuda'}, channels_last: {setup.data.images.is_contiguous(memory_format=torch.channels_last)}")
+print(f"{len(setup.data)} batches of {setup.data.batch_size} per epoch; precision: {setup.precision}, "
+      f"channels_last: {setup.data.images.is_contiguous(memory_format=torch.channels_last)}")
 
 # %% [markdown]
 # ## 5. Training
@@ -327,9 +331,9 @@ else:
 # NBVAL_IGNORE_OUTPUT
 note = f"{history.epochs} epochs on {helpers.env.device_name(device)}, {history.seconds / 60:.1f} min"
 export = RUN_DIR / "dcgan_cats_generator.pt"
-helpers.train.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
-                                         for k, v in G.state_dict().items()},
-                              history=history.to_dict(), note=note)
+helpers.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
+                                   for k, v in G.state_dict().items()},
+                        history=history.to_dict(), note=note)
 print(f"wrote {export} ({export.stat().st_size / 1e6:.1f} MB): {note}")
 
 # %% [markdown]
@@ -522,15 +526,18 @@ if recorder.frames:
 # | machine | standard loop (ImageFolder + DataLoader, 2 workers, NCHW fp32) | `helpers.fit` (this notebook) | ratio |
 # | --- | --- | --- | --- |
 # | 2-core x86-64 CPU with AVX512-BF16, torch 2.13 (`--device cpu --seconds 30 --variants reference,fit,fit-fp32`) | 41.6 images/s | 77.7 images/s (bf16 + channels_last); 53.1 in float32 NCHW | **1.87×**; 1.28× in float32 |
+# | one NVIDIA H200, torch 2.11 (`--device cuda --seconds 12`), before the GPU default changed | 3,122 images/s | 11,398 images/s in bf16 + channels_last; 13,060 in float32 + channels_last | **3.65×**; 4.18× in float32 |
 #
 # On that CPU the data path alone (decode once, slice batches from a tensor, no per-step `.item()`)
 # buys 1.28× (the `fit-fp32` row), and bf16 autocast the rest; in float32, channels_last measured
 # slower than NCHW there (43 vs 47 images/s for the training step alone), so the recipe keeps float32
 # CPUs on NCHW. An epoch of the 15,747 faces took 3.1 minutes in the committed run on that CPU, so the
-# 50-minute budget covers 16 epochs. On a GPU the balance turns: the
-# convolutions become cheap and the standard loop's JPEG decoding in 2 workers and its `.item()` sync
-# per step set its pace; run the benchmark with `--device cuda` to measure the ratio there (no GPU
-# was available when this note was written).
+# 50-minute budget covers 16 epochs. On a GPU the balance turns: the convolutions become cheap and
+# the standard loop's JPEG decoding in 2 workers and its `.item()` sync per step set its pace. The
+# H200 row was measured when `fit` still used bf16 + channels_last on every GPU. In a bare training
+# loop on that GPU float32 NCHW was fastest (16,418 images/s, vs 15,455 for bf16 NCHW and 12,949 for
+# bf16 channels_last), so float32 NCHW is now the default on GPUs with native bf16; `fit` itself has
+# not been timed there since.
 
 # %% [markdown]
 # ## 7. Summary
@@ -541,7 +548,9 @@ if recorder.frames:
 # * Data in $[-1, 1]$ to match $\tanh$; DCGAN initialisation $\mathcal{N}(0, 0.02^2)$; Adam
 #   $2 \times 10^{-4}$ with $\beta_1 = 0.5$.
 # * Speed comes from the input pipeline as much as from the GPU: decode once, keep the tensor on the
-#   device, batch by permutation; then channels_last and bf16 for the convolutions.
+#   device, batch by permutation; then the number format and memory layout that measure fastest on
+#   the device (float32 on recent GPUs, float16 + gradient scaler on older ones, bf16 + channels_last
+#   on CPUs with bf16 instructions).
 # * Checkpoint every epoch and resume by re-running the same cell or command: a disconnect costs at
 #   most one epoch.
 # * Read the curves as a balance, not a descent: bounded, noisy losses and $D$ outputs that stay

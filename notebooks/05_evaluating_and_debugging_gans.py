@@ -54,10 +54,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from helpers import GANHealthWarning, History
 from helpers.metrics import mnist_scores
 from helpers.models import MLPDiscriminator
 from helpers.recipes import build, get_recipe
-from helpers.train import GANHealthWarning, History
 from helpers.viz import show_images
 
 notebook_start = time.perf_counter()
@@ -567,7 +567,7 @@ else:
 # window, nothing per step) and warns once per run with a pointer to this notebook:
 # * D(x) > 0.99 and D(G(z)) < 0.01 averaged over a whole window: the discriminator is winning;
 # * the non-saturating generator loss averaging above 10 over a window: it is exploding;
-# * any NaN or infinite loss: it raises `helpers.train.TrainingDiverged` *before* saving, so the
+# * any NaN or infinite loss: it raises `helpers.TrainingDiverged` *before* saving, so the
 #   checkpoint of the last good epoch is kept. A small demonstration:
 
 # %%
@@ -581,7 +581,7 @@ for group in demo.opt_g.param_groups:
 try:
     helpers.fit(demo.G, demo.D, demo.data, demo.opt_g, demo.opt_d, demo.noise, epochs=3, checkpoint=checkpoint,
                 progress=False)
-except helpers.train.TrainingDiverged as err:
+except helpers.TrainingDiverged as err:
     print(f"{type(err).__name__}: {err}")
 kept = helpers.load_checkpoint(checkpoint)
 print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",

@@ -13,8 +13,8 @@ from pathlib import Path
 import torch
 
 from helpers import standin_cat_faces
+from helpers.env import cpu_has_native_bf16
 from helpers.recipes import RECIPES, build
-from helpers.train import amp_setup, cpu_has_native_bf16
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,8 +39,8 @@ def test_recipe_shapes_init_and_layout() -> None:
     assert setup.amp is (True if native else None)
     assert batch.is_contiguous(memory_format=torch.channels_last) is native
     assert convs[1].weight.is_contiguous(memory_format=torch.channels_last) is native
-    autocast, scaler = amp_setup(torch.device("cpu"), setup.amp)
-    assert scaler is None and (autocast is not None) is native
+    assert setup.precision.dtype is (torch.bfloat16 if native else None)
+    assert setup.precision.grad_scaler() is None
     assert not RECIPES["vanilla-gan-mnist"].channels_last and not RECIPES["vanilla-gan-mnist"].dcgan_init
 
 

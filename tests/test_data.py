@@ -193,9 +193,9 @@ def test_batches_scale_to_signed_range() -> None:
 def test_batches_skip_resumes_mid_epoch() -> None:
     images = torch.randint(0, 255, (20, 1, 2, 2), dtype=torch.uint8)
     a = TensorBatches(images, 4, seed=1)
-    state = a.generator.get_state()
+    state = a.batch_rng.get_state()
     full = list(a.epoch())
-    a.generator.set_state(state)
+    a.batch_rng.set_state(state)
     assert all(x.equal(y) for x, y in zip(full[2:], a.epoch(skip=2), strict=True))
 
 

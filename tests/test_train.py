@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch.utils._pytree import tree_map_only
 
 from helpers import (
     CheckpointError,
@@ -13,13 +14,16 @@ from helpers import (
     MLPGenerator,
     TensorBatches,
     discriminator_step,
+    draw_samples,
     fit,
     generator_step,
     load_checkpoint,
     load_generator,
 )
+from helpers.checkpoint import restore_rng
 from helpers.recipes import make_noise
-from helpers.train import draw_samples, generator_ema
+from helpers.train import _resume as resume_from
+from helpers.train import generator_ema
 from helpers.viz import SampleRecorder, grid_array
 
 
@@ -211,3 +215,67 @@ def test_draw_samples_is_seeded_in_unit_range_and_leaves_rng_and_mode_alone() ->
     assert a.shape == (25, 1, 4, 4) and 0 <= a.min() and a.max() <= 1
     assert torch.equal(draw_samples(G, noise, 25, seed=3, batch_size=10), a)
     assert not torch.equal(draw_samples(G, noise, 25, seed=4, batch_size=10), a)
+
+
+def test_random_states_in_a_checkpoint_are_device_free(tmp_path) -> None:
+    """Loaded with any map_location (here meta, standing in for a GPU), the random states restore exactly.
+
+    Before, they were uint8 tensors: ``map_location=<the training device>`` moved them there, and
+    ``Generator.set_state`` refused them (``RNG state must be a torch.ByteTensor``) on every GPU resume.
+    """
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.02, checkpoint=tmp_path / "c.pt", progress=False)
+    on_cpu = torch.load(tmp_path / "c.pt", map_location="cpu", weights_only=True)["rng"]
+    elsewhere = torch.load(tmp_path / "c.pt", map_location="meta", weights_only=True)["rng"]
+    assert all(isinstance(v, bytes) for v in elsewhere.values())
+    expected = []
+    for states in (on_cpu, elsewhere):
+        batches = torch.Generator()
+        torch.manual_seed(99)
+        restore_rng(states, batches)
+        expected.append((torch.get_rng_state(), batches.get_state(), torch.randperm(50, generator=batches)))
+    assert all(torch.equal(a, b) for a, b in zip(*expected))
+
+
+def test_resume_when_the_checkpoint_tensors_load_onto_another_device(tmp_path, monkeypatch) -> None:
+    """A checkpoint whose uint8 tensors come back on another device (as map_location=cuda did to the random
+    states) resumes to the same weights as an uninterrupted run."""
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=2, progress=False)
+    expected = params(G)
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
+
+    real_load = torch.load
+
+    def load_with_bytes_elsewhere(*args, **kwargs):  # noqa: ANN202
+        state = real_load(*args, **kwargs)
+        return tree_map_only(torch.Tensor, lambda t: t.to("meta") if t.dtype == torch.uint8 else t, state)
+
+    monkeypatch.setattr(torch, "load", load_with_bytes_elsewhere)
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=2, checkpoint=tmp_path / "c.pt", resume=True, progress=False)
+    assert torch.equal(params(G), expected)
+
+
+@pytest.mark.filterwarnings("ignore:for .*copying from a non-meta parameter")
+def test_resume_puts_every_state_on_the_training_device(tmp_path) -> None:
+    """Models and optimisers resumed on another device (meta stands in for a GPU) hold their states there.
+
+    Step counters stay on the CPU, as torch keeps them (Adam's ``step``, the average's ``n_averaged``):
+    reading them never waits for the GPU.
+    """
+    G, D, data, opt_g, opt_d, noise = tiny()
+    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False,
+        ema=generator_ema(G, 0.9))
+    G, D, data, _, _, _ = tiny()
+    G, D = G.to("meta"), D.to("meta")
+    opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
+    ema = generator_ema(G, 0.9)
+    history, epoch, step = resume_from(tmp_path / "c.pt", G, D, opt_g, opt_d, data, None, ema)
+    assert (epoch, step, history.epochs) == (1, 0, 1)
+    tensors = [*G.state_dict().values(), *D.state_dict().values(), *ema.module.state_dict().values()]
+    tensors += [v for opt in (opt_g, opt_d) for s in opt.state.values() for k, v in s.items() if k != "step"]
+    assert len(tensors) > 10 and all(t.device.type == "meta" for t in tensors)
+    counters = [ema.n_averaged] + [s["step"] for opt in (opt_g, opt_d) for s in opt.state.values()]
+    assert all(t.device.type == "cpu" for t in counters) and int(ema.n_averaged) > 1

@@ -1,0 +1,118 @@
+"""Cheap checks that :func:`helpers.fit` runs on windows of steps: warnings for a failing GAN, a stop on divergence.
+
+Notebook 05 shows each symptom, its causes and its remedies.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import torch
+
+from .history import STEP_KEYS
+
+if TYPE_CHECKING:  # for annotations only: history does not import this module
+    from .history import History
+
+#: Health checks run on windows of this many steps (one device sync per window).
+HEALTH_EVERY = 100
+#: Warnings about trends wait this many steps. A healthy start looks like a failure for a while: D
+#: learns to reject G's first noise images within a few steps, and G needs some steps to catch up.
+#: Measured (``benchmarks/health_calibration.py``, seed 0): the article's ``dcgan-cats`` recipe averages
+#: a generator loss of 16.2 over its first 100 steps on an H200 and 14.7 over its first 123-step epoch on a
+#: 2-core CPU, then stays near 5; the other recipes never reach a threshold.
+HEALTH_WARMUP = 200
+#: "D has won": mean D(x) above this and mean D(G(z)) below 1 minus it over a whole window.
+HEALTH_D_WINS = 0.99
+#: "Generator loss exploding": mean non-saturating generator loss above this over a window
+#: (-log D(G(z)) > 10 means D gives the fakes a probability below 5e-5).
+HEALTH_LOSS_G_LIMIT = 10.0
+#: A float16 gradient scale below this means the gradients overflow float16 even unscaled: divergence.
+HEALTH_MIN_LOSS_SCALE = 1.0
+_SEE_05 = "See notebook 05 (evaluating and debugging GANs) for causes and remedies."
+
+
+class GANHealthWarning(UserWarning):
+    """:func:`helpers.fit` noticed a sign of a failing GAN (notebook 05 shows each one and its remedies)."""
+
+
+class TrainingDiverged(FloatingPointError):
+    """Training diverged (a NaN/inf loss, or a collapsed float16 gradient scale); nothing of it was saved.
+
+    ``history`` holds the steps up to the last completed epoch's checkpoint plus the
+    failing window, for plotting what led to the blow-up.
+    """
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+class HealthMonitor:
+    """Checks on windows of per-step statistics (rows ordered as :data:`STEP_KEYS`).
+
+    ``scaled=True`` says a float16 gradient scaler guards the updates: it skips the steps whose
+    gradients overflow (their gradient norms are inf or NaN) and lowers its scale, which is normal,
+    so there only non-finite *losses* or a scale below :data:`HEALTH_MIN_LOSS_SCALE` mean divergence.
+    Without a scaler a non-finite gradient norm is divergence too (that update wrote NaNs into the
+    weights). Divergence raises :class:`TrainingDiverged`; each kind of trend warning
+    (:class:`GANHealthWarning`) is issued at most once, and not before step :data:`HEALTH_WARMUP`.
+    """
+
+    def __init__(self, saturating: bool = False, checkpoint: str | Path | None = None, scaled: bool = False) -> None:
+        self.saturating, self.checkpoint, self.scaled = saturating, checkpoint, scaled
+        self.warned: set[str] = set()
+
+    def check(self, window: torch.Tensor, first_step: int, history: History, loss_scale: float | None = None) -> None:
+        """Inspect ``window`` (steps x len(STEP_KEYS), on the CPU) that starts at global step ``first_step``.
+
+        ``loss_scale`` is the gradient scaler's current scale, when there is one. Raises
+        :class:`TrainingDiverged` (carrying ``history``) on divergence; warns on a failing trend.
+        """
+        if not len(window):
+            return
+        self._check_divergence(window, first_step, history, loss_scale)
+        if len(window) < HEALTH_EVERY // 2 or first_step < HEALTH_WARMUP:  # too short or too early for a trend
+            return
+        stats = dict(zip(STEP_KEYS, window.T))
+        last = first_step + len(window) - 1
+        d_real, d_fake = float(stats["d_real"].mean()), float(stats["d_fake"].mean())
+        if d_real > HEALTH_D_WINS and d_fake < 1 - HEALTH_D_WINS:
+            self._warn("d_wins", f"steps {first_step}-{last}: D(x) = {d_real:.3f} and D(G(z)) = {d_fake:.4f} "
+                       "on average: the discriminator is winning outright, so the generator learns little. Try "
+                       "a lower discriminator learning rate, one-sided label smoothing (real_label=0.9), "
+                       f"instance noise or spectral normalisation in D. {_SEE_05}")
+        loss_g = float(stats["loss_g"].mean())
+        if not self.saturating and loss_g > HEALTH_LOSS_G_LIMIT:
+            self._warn("loss_g", f"steps {first_step}-{last}: the generator loss averages {loss_g:.1f} "
+                       f"(> {HEALTH_LOSS_G_LIMIT:g}): it is exploding because D rejects every fake with "
+                       f"near certainty. {_SEE_05}")
+
+    def _check_divergence(self, window: torch.Tensor, first_step: int, history: History,
+                          loss_scale: float | None) -> None:
+        watched = [STEP_KEYS.index(k) for k in STEP_KEYS if k.startswith("loss") or not self.scaled]
+        finite = torch.isfinite(window[:, watched]).all(1)
+        kept = (f"The last checkpoint ({self.checkpoint}, from before this failure) was kept."
+                if self.checkpoint is not None else "No checkpoint was being written.")
+        if not bool(finite.all()):
+            bad = int((~finite).nonzero()[0])
+            row = dict(zip(STEP_KEYS, window[bad].tolist()))
+            raise TrainingDiverged(
+                f"Training diverged at step {first_step + bad}: loss D {row['loss_d']}, loss G {row['loss_g']}, "
+                f"grad norms D {row['grad_norm_d']:.3g}, G {row['grad_norm_g']:.3g}. Stopped. {kept} Try a "
+                f"lower learning rate, spectral normalisation in D, or checking the data for NaNs. {_SEE_05}",
+                history)
+        if loss_scale is not None and not (loss_scale >= HEALTH_MIN_LOSS_SCALE and math.isfinite(loss_scale)):
+            raise TrainingDiverged(
+                f"Training diverged by step {first_step + len(window) - 1}: the float16 gradient scale fell to "
+                f"{loss_scale:.3g}, so the gradients overflow float16 at every step and no update is applied. "
+                f"Stopped. {kept} Train in float32 (amp=False, CLI --precision fp32) or with a lower learning "
+                f"rate. {_SEE_05}", history)
+
+    def _warn(self, kind: str, message: str) -> None:
+        if kind not in self.warned:
+            self.warned.add(kind)
+            warnings.warn(message, GANHealthWarning, stacklevel=4)

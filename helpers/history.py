@@ -1,0 +1,69 @@
+"""What happened during training: per-step statistics and epoch boundaries (:class:`History`)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+
+#: Per-step quantities recorded in :class:`History`, in the order of a step's statistics row.
+STEP_KEYS = ("loss_d", "loss_g", "d_real", "d_fake", "grad_norm_d", "grad_norm_g")
+
+
+@dataclass
+class History:
+    """Per-step statistics (one float per step each) and where epochs ended.
+
+    ``loss_d``/``loss_g`` are the two losses, ``d_real``/``d_fake`` the discriminator's mean
+    probability for real and generated images (in [0, 1]), ``grad_norm_*`` the gradient norms
+    before each update (``inf`` on a step that a float16 gradient scaler skipped).
+    ``epoch_end_step`` and ``epoch_end_seconds`` hold, for every completed epoch, the steps and
+    the training seconds so far; ``seconds`` is the training time of the whole run.
+    """
+
+    loss_d: list[float] = field(default_factory=list)
+    loss_g: list[float] = field(default_factory=list)
+    d_real: list[float] = field(default_factory=list)
+    d_fake: list[float] = field(default_factory=list)
+    grad_norm_d: list[float] = field(default_factory=list)
+    grad_norm_g: list[float] = field(default_factory=list)
+    epoch_end_step: list[int] = field(default_factory=list)
+    epoch_end_seconds: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def steps(self) -> int:
+        """Completed training steps."""
+        return len(self.loss_d)
+
+    @property
+    def epochs(self) -> int:
+        """Completed epochs."""
+        return len(self.epoch_end_step)
+
+    def to_dict(self) -> dict:
+        """Plain lists and numbers (JSON- and checkpoint-safe)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> History:
+        """The inverse of :meth:`to_dict`."""
+        return cls(**d)
+
+    def extend(self, rows: list[torch.Tensor]) -> None:
+        """Append steps: each row holds one step's statistics in the order of :data:`STEP_KEYS`."""
+        if rows:
+            for key, column in zip(STEP_KEYS, torch.stack(rows).T.tolist()):
+                getattr(self, key).extend(column)
+
+    def summary(self, last: int = 100) -> str:
+        """One line with the mean of the last ``last`` steps, for logs."""
+        if not self.steps:
+            return "no steps yet"
+
+        def mean(values: list[float]) -> float:
+            return sum(values[-last:]) / len(values[-last:])
+
+        return (f"epochs {self.epochs}, steps {self.steps}, {self.seconds:.0f} s | "
+                f"loss D {mean(self.loss_d):.3f}, G {mean(self.loss_g):.3f} | "
+                f"D(x) {mean(self.d_real):.2f}, D(G(z)) {mean(self.d_fake):.2f}")
