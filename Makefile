@@ -36,8 +36,8 @@ notebooks: venv  ## re-execute every notebook with full settings, in place (slow
 	  echo "== $$nb"; $(PY) scripts/execute_notebook.py "$$nb" || exit 1; \
 	  $(VENV)/bin/jupytext --to py:percent "$$nb"; done
 
-sync: venv  ## rewrite each .py twin from its .ipynb (edit a twin? run: jupytext --to ipynb --update FILE.py)
-	for nb in $(NOTEBOOKS); do $(VENV)/bin/jupytext --to py:percent "$$nb"; done
+sync: venv  ## bring each .ipynb and its .py twin together: the newer side wins, outputs are kept
+	for nb in $(NOTEBOOKS); do $(VENV)/bin/jupytext --sync "$$nb" || exit 1; done
 
 lint: venv
 	$(VENV)/bin/ruff check .

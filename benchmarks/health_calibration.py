@@ -40,7 +40,7 @@ def train(name: str, device: torch.device, epochs: int, *, lr_g_factor: float = 
     if lr_g_factor != 1.0:
         opt_g = torch.optim.Adam(G.parameters(), lr=setup.recipe.lr_g * lr_g_factor, betas=setup.recipe.betas)
     history = fit(G, D, setup.data, opt_g, opt_d, setup.noise, epochs=epochs, health=False, progress=False,
-                  saturating=saturating, precision=setup.precision, ema=setup.G_ema)
+                  saturating=saturating, amp=setup.amp, ema=setup.G_ema)
     return {"stats": np.array([getattr(history, k) for k in KEYS], dtype=np.float32),
             "epoch_end_step": np.array(history.epoch_end_step)}
 

@@ -56,6 +56,20 @@ class History:
             for key, column in zip(STEP_KEYS, torch.stack(rows).T.tolist()):
                 getattr(self, key).extend(column)
 
+    def epoch_means(self, keys: tuple[str, ...] = ("loss_d", "loss_g", "d_real", "d_fake")) -> list[dict]:
+        """The mean of each of ``keys`` per epoch, one dict an epoch, in order.
+
+        Each dict also holds ``epoch`` (1-based) and ``complete``: a run whose time budget ended
+        inside an epoch gets a last entry for that partial epoch with ``complete=False`` (for a
+        budget shorter than one epoch, the only entry). No steps, no entries.
+        """
+        bounds = [0, *self.epoch_end_step]
+        if self.steps > bounds[-1]:
+            bounds.append(self.steps)
+        return [{"epoch": i + 1, "complete": i < self.epochs,
+                 **{k: sum(getattr(self, k)[a:b]) / (b - a) for k in keys}}
+                for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+
     def summary(self, last: int = 100) -> str:
         """One line with the mean of the last ``last`` steps, for logs."""
         if not self.steps:

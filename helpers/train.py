@@ -178,6 +178,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     """
     if epochs is None and max_seconds is None:
         raise ValueError("Give epochs=..., max_seconds=..., or both.")
+    if (epochs is not None and epochs < 0) or (max_seconds is not None and not max_seconds > 0):
+        raise ValueError(f"epochs must be >= 0 and max_seconds > 0 (got epochs={epochs}, max_seconds={max_seconds}).")
     G.train()
     D.train()
     history, epoch, skip = History(), 0, 0
@@ -195,10 +197,10 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                             **({"G_ema": ema.state_dict()} if ema is not None else {}))
 
     budget_steps = None if epochs is None else epochs * len(data)
-    bar = tqdm(total=budget_steps if budget_steps is not None else math.ceil(max_seconds),
-               initial=min(history.steps if budget_steps is not None else int(history.seconds),
-                           budget_steps or math.ceil(max_seconds)),
-               unit="step" if budget_steps is not None else "s", disable=not progress, leave=True)
+    total = budget_steps if budget_steps is not None else math.ceil(max_seconds)
+    done = history.steps if budget_steps is not None else int(history.seconds)
+    bar = tqdm(total=total, initial=min(done, total), unit="step" if budget_steps is not None else "s",
+               disable=not progress, leave=True)
     start = time.perf_counter() - history.seconds
     # a resumed run whose budget is already spent (a notebook re-executed after training) trains nothing
     out_of_time = max_seconds is not None and history.seconds >= max_seconds

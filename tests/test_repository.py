@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
+import time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -73,6 +75,31 @@ def test_notebook_twin_in_sync(nb: Path, tmp_path) -> None:
     subprocess.run([sys.executable, "-m", "jupytext", "--to", "py:percent", "--output", str(out), str(nb)],
                    check=True, capture_output=True, cwd=ROOT)
     assert out.read_text() == twin.read_text(), f"{twin.name} differs from {nb.name}: run `make sync`"
+
+
+@pytest.mark.parametrize("edited", ["py", "ipynb"])
+def test_make_sync_keeps_the_edit_whichever_side_was_edited(edited: str, tmp_path) -> None:
+    """The advice of the sync test (`make sync`) must never overwrite an edit; before, it rewrote the .py
+    twin from the notebook and an edit of the twin was lost."""
+    shutil.copy(ROOT / "jupytext.toml", tmp_path)
+    twin, nb = tmp_path / "nb.py", tmp_path / "nb.ipynb"
+    twin.write_text("# %%\nprint('before')\n")
+    jupytext = [sys.executable, "-m", "jupytext"]
+    subprocess.run([*jupytext, "--to", "ipynb", str(twin)], check=True, capture_output=True, cwd=tmp_path)
+    notebook = json.loads(nb.read_text())
+    notebook["cells"][0]["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["before\n"]}]
+    nb.write_text(json.dumps(notebook))
+    time.sleep(0.05)
+    if edited == "py":
+        twin.write_text("# %%\nprint('after')\n")
+    else:
+        notebook["cells"][0]["source"] = "print('after')"
+        nb.write_text(json.dumps(notebook))
+    result = subprocess.run(["make", "-s", "sync", f"NOTEBOOKS={nb}"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "after" in twin.read_text() and "before" not in twin.read_text()
+    cell = json.loads(nb.read_text())["cells"][0]
+    assert "after" in "".join(cell["source"]) and cell["outputs"], "the notebook lost the edit or its outputs"
 
 
 def test_every_twin_has_a_notebook() -> None:

@@ -10,6 +10,7 @@ from torch.utils._pytree import tree_map_only
 from helpers import (
     CheckpointError,
     EpochEnd,
+    History,
     MLPDiscriminator,
     MLPGenerator,
     TensorBatches,
@@ -279,3 +280,30 @@ def test_resume_puts_every_state_on_the_training_device(tmp_path) -> None:
     assert len(tensors) > 10 and all(t.device.type == "meta" for t in tensors)
     counters = [ema.n_averaged] + [s["step"] for opt in (opt_g, opt_d) for s in opt.state.values()]
     assert all(t.device.type == "cpu" for t in counters) and int(ema.n_averaged) > 1
+
+
+def test_epoch_means_include_a_partial_epoch() -> None:
+    """A time budget shorter than one epoch leaves no completed epoch; per-epoch summaries (notebook 04)
+    must still have the partial one instead of failing with an IndexError."""
+    partial = History(loss_d=[1.0, 3.0], loss_g=[2.0, 4.0], d_real=[0.5, 0.7], d_fake=[0.1, 0.3],
+                      grad_norm_d=[1.0, 1.0], grad_norm_g=[1.0, 1.0])
+    assert partial.epoch_means() == [{"epoch": 1, "complete": False, "loss_d": 2.0, "loss_g": 3.0,
+                                      "d_real": 0.6, "d_fake": 0.2}]
+    partial.epoch_end_step.append(1)
+    means = partial.epoch_means(("loss_d",))
+    assert means == [{"epoch": 1, "complete": True, "loss_d": 1.0}, {"epoch": 2, "complete": False, "loss_d": 3.0}]
+    assert History().epoch_means() == []
+
+
+def test_resume_asking_for_zero_epochs_after_a_partial_epoch(tmp_path) -> None:
+    """Notebook 04 calls fit(epochs=history.epochs, resume=True); after a budget shorter than one epoch
+    that is epochs=0, which crashed in the progress bar."""
+    G, D, data, opt_g, opt_d, noise = tiny()
+    first = fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.01, checkpoint=tmp_path / "c.pt", progress=False)
+    assert first.epochs == 0 and first.steps > 0
+    again = fit(G, D, data, opt_g, opt_d, noise, epochs=0, checkpoint=tmp_path / "c.pt", resume=True)
+    assert again.loss_d == first.loss_d
+    with pytest.raises(ValueError, match="epochs must be >= 0"):
+        fit(G, D, data, opt_g, opt_d, noise, epochs=-1)
+    with pytest.raises(ValueError, match="max_seconds > 0"):
+        fit(G, D, data, opt_g, opt_d, noise, max_seconds=0)
