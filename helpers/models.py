@@ -37,6 +37,7 @@ class MLPGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Latent vectors ``(N, latent_dim)`` (or ``(N, latent_dim, 1, 1)``) -> images ``(N, C, H, W)`` in [-1, 1]."""
         return self.net(z.flatten(1)).view(-1, *self.image_shape)
 
 
@@ -72,6 +73,7 @@ class MLPDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: images ``(N, C, H, W)`` in [-1, 1] -> logits ``(N,)`` (``torch.sigmoid`` gives P(real))."""
         if self.training and self.input_noise > 0:
             x = x + self.input_noise * torch.randn_like(x)
         return self.net(x).view(-1)
@@ -126,6 +128,7 @@ class DCGANGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Latent vectors ``(N, latent_dim)`` (or ``(N, latent_dim, 1, 1)``) -> images ``(N, C, H, W)`` in [-1, 1]."""
         return self.net(z.view(len(z), self.latent_dim, 1, 1))
 
 
@@ -148,6 +151,7 @@ class DCGANDiscriminator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: images ``(N, C, H, W)`` in [-1, 1] -> logits ``(N,)`` (``torch.sigmoid`` gives P(real))."""
         return self.net(x).view(-1)
 
 
@@ -172,6 +176,7 @@ class SeedDCGANGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Latent vectors ``(N, latent_dim)`` (or ``(N, latent_dim, 1, 1)``) -> images ``(N, C, H, W)`` in [-1, 1]."""
         return self.net(z.view(len(z), self.latent_dim, 1, 1))
 
 
@@ -192,6 +197,7 @@ class SeedDCGANDiscriminator(nn.Module):
             nn.Conv2d(4 * width, 1, 4, 1, 0, bias=False))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: images ``(N, C, H, W)`` in [-1, 1] -> logits ``(N,)`` (``torch.sigmoid`` gives P(real))."""
         return self.net(x).view(-1)
 
 
