@@ -39,10 +39,12 @@ MNIST_NAMES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
 
 
 @pytest.fixture(autouse=True)
-def fresh_announcements(monkeypatch) -> None:
-    """Each test starts as a fresh process would: no stand-in announced, no cache warning given."""
+def fresh_process(monkeypatch, tmp_path) -> None:
+    """Each test starts as a fresh process would (no stand-in announced, no cache warning given),
+    with its caches in a temporary folder."""
     monkeypatch.setattr(data_module, "_ANNOUNCED", set(), raising=False)
     monkeypatch.setattr(data_module, "_CACHE_WARNED", set(), raising=False)
+    monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path / "cache"))
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

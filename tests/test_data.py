@@ -23,6 +23,12 @@ from helpers import (
 )
 
 
+@pytest.fixture(autouse=True)
+def cache_in_tmp(monkeypatch, tmp_path) -> None:
+    """Decoded caches of the tests' temporary folders go to a temporary cache, not to data/cache."""
+    monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def write_images(folder: Path, n: int, size: int = 64, suffix: str = ".jpg") -> torch.Tensor:
     """Write ``n`` generated faces as image files, like a small Kaggle folder."""
     folder.mkdir(parents=True, exist_ok=True)
