@@ -6,24 +6,32 @@ That removes per-epoch JPEG decoding and DataLoader worker processes, the usual
 bottleneck of the standard recipe on a free GPU or a 2-core laptop.
 
 Every loader walks the same resolution chain: explicit ``root`` -> ``GAN_DATA_DIR``
--> Kaggle's mount -> download -> (FAST mode only) an offline stand-in. When all of
-them fail, the error lists each place tried and how to fix it.
+-> Kaggle's mount -> download -> (FAST mode only, and only when neither ``root`` nor
+``GAN_DATA_DIR`` is set) an offline stand-in, announced once. A location the user set
+that is wrong is an error in every mode; when all sources fail, the error lists each
+place tried and how to fix it. Caches (downloads, decoded arrays) live only in
+:func:`cache_dir`, are checked when read, and never block a load when they cannot be written.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import hashlib
 import math
+import numbers
 import os
 import re
+import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import env
 
@@ -31,9 +39,16 @@ CATS_SLUG = "spandan2/cats-faces-64x64-for-generative-models"
 CATS_FOLDER = "cats-faces-64x64-for-generative-models"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+#: Where a single MNIST file can be fetched again (torchvision's first mirror).
+MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pbm"}
 #: The bundled real-MNIST subset (CC BY-SA 3.0, Yann LeCun and Corinna Cortes).
 MNIST_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz"
+
+#: Datasets whose stand-in was announced in this process (by a warning or by :func:`find_data_locations`).
+_ANNOUNCED: set[str] = set()
+#: Cache folders already warned about as unwritable in this process.
+_CACHE_WARNED: set[Path] = set()
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -44,50 +59,146 @@ class BadDataError(ValueError):
     """A dataset source exists but holds something unusable (empty, corrupt, wrong shape)."""
 
 
+# ------------------------------------------------------------------ locations and caches
+
 def cache_dir() -> Path:
-    """Writable folder for downloads and decoded caches (``GAN_CACHE_DIR`` overrides).
+    """Folder for downloads and decoded caches (``GAN_CACHE_DIR`` overrides); not created here.
 
     Inside a checkout that is the git-ignored ``data/cache``; for an installed package
-    it is ``~/.cache/gan-series``.
+    it is ``~/.cache/gan-series``. It is created when something is first written there.
     """
     if os.environ.get("GAN_CACHE_DIR"):
-        path = Path(os.environ["GAN_CACHE_DIR"])
-    elif env.REPO_ROOT is not None:
-        path = env.REPO_ROOT / "data" / "cache"
-    else:
-        path = Path.home() / ".cache" / "gan-series"
-    path.mkdir(parents=True, exist_ok=True)
+        return Path(os.environ["GAN_CACHE_DIR"]).expanduser()
+    if env.REPO_ROOT is not None:
+        return env.REPO_ROOT / "data" / "cache"
+    return Path.home() / ".cache" / "gan-series"
+
+
+def _warn_cache_unwritable(folder: Path, exc: OSError) -> None:
+    """Warn once per folder and process that the cache cannot be written."""
+    if folder not in _CACHE_WARNED:
+        _CACHE_WARNED.add(folder)
+        warnings.warn(f"Could not write to the cache folder {folder} ({exc}); data is decoded "
+                      "in memory and will be decoded (or downloaded) again next time. Set GAN_CACHE_DIR to "
+                      "a writable folder to keep it.", stacklevel=4)
+
+
+def _writable_cache() -> Path | None:
+    """:func:`cache_dir`, created; ``None`` (after one warning) when it cannot be."""
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _warn_cache_unwritable(folder, exc)
+        return None
+    return folder
+
+
+def _listing(folder: Path) -> str:
+    """A few names of what ``folder`` holds, for error messages."""
+    names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir() if not p.name.startswith("."))
+    if not names:
+        return "it is empty"
+    return "it holds " + ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+
+
+def _existing_folder(value: str | Path, what: str, fix: str) -> Path:
+    """``value`` as a folder path; :class:`DataNotFoundError` naming ``what`` and the ``fix`` when it is not one."""
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        problem = "is a file, not a folder" if path.exists() else "does not exist"
+        raise DataNotFoundError(f"{what} {problem}. Check the spelling: {fix}.")
     return path
 
 
 def _data_dir_from_env() -> Path | None:
+    """``GAN_DATA_DIR`` as a folder, ``None`` when unset; :class:`DataNotFoundError` when it names no folder."""
     value = os.environ.get("GAN_DATA_DIR")
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    return _existing_folder(value, f"GAN_DATA_DIR={value!r}", f"set it to the folder that holds MNIST/raw/ and/or "
+                            f"{CATS_FOLDER}/cats/, or unset it (FAST mode then uses stand-ins)")
+
+
+def _announce_standin(dataset: str, what: str) -> None:
+    """Warn once per process that ``dataset`` is a stand-in, unless :func:`find_data_locations` said so."""
+    if dataset not in _ANNOUNCED:
+        _ANNOUNCED.add(dataset)
+        warnings.warn(f"GAN_FAST=1 and no {dataset} found: using {what}. Set GAN_DATA_DIR to the real "
+                      "data to train on it.", stacklevel=3)
 
 
 # --------------------------------------------------------------------------- MNIST
 
-def _mnist_root(base: Path) -> Path | None:
-    """The folder to hand torchvision (it holds ``MNIST/raw``), if ``base`` has MNIST."""
-    for root in (base, base.parent):
-        raw = root / "MNIST" / "raw"
-        if all((raw / f).exists() or (raw / f"{f}.gz").exists() for f in MNIST_FILES):
-            return root
+def _idx_file(folder: Path, name: str) -> Path | None:
+    """``name`` in ``folder``, spelled as torchvision or Kaggle (``.idx``) spell it, ``.gz`` or not,
+    or inside a folder of its own name."""
+    for stem in (name, name.replace("-idx", ".idx")):
+        for filename in (stem, f"{stem}.gz"):
+            path = folder / filename
+            if path.is_dir():  # Kaggle's copy also wraps each file in a folder of the same name
+                path = path / filename
+            if path.is_file():
+                return path
     return None
 
 
-def _read_mnist(root: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    from torchvision.datasets import MNIST
+def _mnist_folder(base: Path) -> Path | None:
+    """The folder holding MNIST's idx files: ``base``, ``raw/``, ``MNIST/``, ``MNIST/raw/`` or one ``MNIST/`` deeper."""
+    for folder in (base, base / "MNIST", base / "MNIST" / "MNIST"):
+        for candidate in (folder, folder / "raw"):
+            if any(_idx_file(candidate, name) for name in MNIST_FILES):
+                return candidate
+    return None
 
+
+def _read_idx(path: Path, ndim: int) -> np.ndarray:
+    """One idx file of uint8 with ``ndim`` dimensions, gzipped or not (told by its first bytes, not its name)."""
+    kind = "image" if ndim == 3 else "label"
+    name = path.name.removesuffix(".gz").replace(".idx", "-idx")
+    fix = f"Replace just this file with a good copy, e.g. {MNIST_MIRROR}{name}.gz (it may stay compressed)."
     try:
-        ds = MNIST(str(root), train=train, download=False)
-    except Exception as exc:  # corrupt or truncated idx files
-        raise BadDataError(
-            f"The MNIST files under {root / 'MNIST' / 'raw'} could not be read ({exc}). "
-            "Delete that folder and let the loader download a fresh copy, or point "
-            "GAN_DATA_DIR at a good one."
-        ) from exc
-    return ds.data.unsqueeze(1).contiguous(), ds.targets.clone()
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+    except (EOFError, OSError, zlib.error) as exc:
+        raise BadDataError(f"{path} could not be read: the gzip data is cut short or damaged ({exc}). {fix}") from exc
+    header = 4 + 4 * ndim
+    if raw[:4] != bytes([0, 0, 8, ndim]) or len(raw) < header:
+        if raw[:4] == bytes([0, 0, 8, 4 - ndim]):
+            what = f"an MNIST {'label' if ndim == 3 else 'image'} file, not the {kind} file: swapped or misnamed?"
+        elif raw.lstrip()[:1] == b"<":
+            what = "a web page (an error page saved in place of the data?)"
+        else:
+            what = f"not an MNIST {kind} file (it starts with {raw[:4].hex(' ') or 'nothing'})"
+        raise BadDataError(f"{path} could not be read: it is {what}. {fix}")
+    dims = struct.unpack(f">{ndim}I", raw[4:header])
+    if len(raw) - header < math.prod(dims):
+        raise BadDataError(f"{path} could not be read: it is cut short ({len(raw) - header:,} of "
+                           f"{math.prod(dims):,} bytes). {fix}")
+    return np.frombuffer(raw, np.uint8, math.prod(dims), header).reshape(dims).copy()
+
+
+def _read_mnist(folder: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    split = "train" if train else "t10k"
+    names = (f"{split}-images-idx3-ubyte", f"{split}-labels-idx1-ubyte")
+    paths = [_idx_file(folder, name) for name in names]
+    missing = [name for name, path in zip(names, paths) if path is None]
+    if missing:
+        raise DataNotFoundError(
+            f"{folder} holds part of MNIST but not {' or '.join(missing)} (nor .gz). Download "
+            f"{' and '.join(MNIST_MIRROR + m + '.gz' for m in missing)} into it (they may stay compressed).")
+    images, labels = _read_idx(paths[0], 3), _read_idx(paths[1], 1)
+    if images.shape[1:] != (28, 28):
+        raise BadDataError(f"{paths[0]} holds {images.shape[1]}x{images.shape[2]} images, not MNIST's 28x28: "
+                           "is it another dataset?")
+    if len(images) != len(labels):
+        raise BadDataError(f"{paths[0]} holds {len(images):,} images but {paths[1]} {len(labels):,} labels: "
+                           "one of the two files is from another copy. Replace the wrong one.")
+    if len(labels) and labels.max() > 9:
+        raise BadDataError(f"{paths[1]} holds labels up to {labels.max()}, but MNIST's are 0-9: is it another "
+                           "dataset? Replace it with MNIST's.")
+    return torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels).long()
 
 
 def _mnist_sample(train: bool) -> tuple[torch.Tensor, torch.Tensor]:
@@ -97,54 +208,69 @@ def _mnist_sample(train: bool) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return MNIST as ``(images uint8 (N, 1, 28, 28), labels int64 (N,))``.
+    """Return MNIST as ``(images uint8 (N, 1, 28, 28) in 0-255, labels int64 (N,) in 0-9)``.
 
-    ``root`` is a folder holding torchvision's ``MNIST/raw`` layout; when given it is
-    the only place looked at. Otherwise: ``GAN_DATA_DIR`` -> Kaggle input -> the
-    download cache -> a torchvision download -> (FAST mode) the bundled real subset
-    of 3,000 training and 1,000 test digits.
+    The idx files may be gzipped or not and spelled as torchvision or Kaggle spell them, in a
+    folder, its ``raw/``, ``MNIST/raw/`` or one ``MNIST/`` deeper. ``root`` is the only place
+    looked at when given. Otherwise: ``GAN_DATA_DIR`` -> Kaggle input -> the download cache ->
+    a torchvision download -> (FAST mode, ``GAN_DATA_DIR`` unset) the bundled real subset of
+    3,000 training and 1,000 test digits, announced by a warning once.
+
+    Raises :class:`DataNotFoundError` for a ``root`` or ``GAN_DATA_DIR`` without MNIST (in every
+    mode) and when no source works, :class:`BadDataError` naming a broken file.
     """
     if root is not None:
-        found = _mnist_root(Path(root).expanduser())
-        if found is None:
+        base = _existing_folder(root, f"root={str(root)!r}", "pass the folder that holds MNIST's idx files")
+        folder = _mnist_folder(base)
+        if folder is None:
             raise DataNotFoundError(
-                f"No MNIST at root={str(root)!r}: expected {Path(root) / 'MNIST' / 'raw'} holding "
-                f"{', '.join(MNIST_FILES)}. Pass the folder that contains 'MNIST', or root=None "
-                "to search GAN_DATA_DIR, Kaggle and the download cache."
-            )
-        return _read_mnist(found, train)
+                f"No MNIST at root={str(root)!r}: looked for {MNIST_FILES[0]}(.gz) and the other idx files "
+                f"in it, raw/, MNIST/ and MNIST/raw/; {_listing(base)}. Pass the folder that holds them, or "
+                "root=None to search GAN_DATA_DIR, Kaggle and the download cache.")
+        return _read_mnist(folder, train)
 
     tried: list[str] = []
-    places = []
-    if (d := _data_dir_from_env()) is not None:
-        places.append(("GAN_DATA_DIR", d))
+    data_dir = _data_dir_from_env()
+    if data_dir is not None:
+        if (folder := _mnist_folder(data_dir)) is not None:
+            return _read_mnist(folder, train)
+        tried.append(f"GAN_DATA_DIR: no MNIST under {data_dir} ({_listing(data_dir)})")
     else:
         tried.append("GAN_DATA_DIR: not set")
-    places += [("Kaggle input", p) for p in sorted(env.KAGGLE_INPUT.glob("*"))] if env.KAGGLE_INPUT.is_dir() else []
+    places = [("Kaggle input", p) for p in sorted(env.KAGGLE_INPUT.glob("*"))] if env.KAGGLE_INPUT.is_dir() else []
     places.append(("download cache", cache_dir()))
     for label, place in places:
-        if (found := _mnist_root(place)) is not None:
-            return _read_mnist(found, train)
-        tried.append(f"{label}: no MNIST/raw under {place}")
+        if (folder := _mnist_folder(place)) is not None:
+            try:
+                return _read_mnist(folder, train)
+            except DataNotFoundError as exc:  # an incomplete copy: a download may complete it
+                tried.append(f"{label}: {exc}")
+        else:
+            tried.append(f"{label}: no MNIST under {place}")
 
     if env.OFFLINE:
         tried.append("download: skipped because GAN_OFFLINE=1")
+    elif (cache := _writable_cache()) is None:
+        tried.append(f"download: the cache folder {cache_dir()} cannot be written; set GAN_CACHE_DIR")
     else:
         from torchvision.datasets import MNIST
 
         try:
-            MNIST(str(cache_dir()), train=train, download=True)
-            return _read_mnist(cache_dir(), train)
+            MNIST(str(cache), train=train, download=True)
         except Exception as exc:  # no network, mirror down, disk full
-            tried.append(f"download into {cache_dir()}: failed ({type(exc).__name__}: {exc})")
+            tried.append(f"download into {cache}: failed ({type(exc).__name__}: {exc})")
+        else:
+            return _read_mnist(cache / "MNIST" / "raw", train)
 
-    if env.FAST and MNIST_SAMPLE.exists():  # announced by describe_runtime(), not by a warning that
-        return _mnist_sample(train)          # would differ between the test's two data paths
-    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1) from a checkout")
+    if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
+        _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
+        return _mnist_sample(train)
+    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1) from a checkout, "
+                 "with GAN_DATA_DIR unset")
     raise DataNotFoundError(
         "Could not find MNIST. Tried:\n  - " + "\n  - ".join(tried) + "\nFix: connect to the "
         "internet once (the download is cached), or set GAN_DATA_DIR to a folder holding "
-        "MNIST/raw/, or pass root=... to load_mnist()."
+        "MNIST/raw/ (the four idx files, .gz or not), or pass root=... to load_mnist()."
     )
 
 
@@ -154,27 +280,67 @@ def _natural_key(path: Path) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name))
 
 
+def _is_image(path: Path) -> bool:
+    """An image file by its suffix; hidden files (macOS's ``._1.jpg`` copies) are not."""
+    return path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".") and path.is_file()
+
+
 def _has_images(folder: Path) -> bool:
-    return folder.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in folder.iterdir())
+    return folder.is_dir() and any(_is_image(p) for p in folder.iterdir())
+
+
+def _image_subfolders(folder: Path) -> list[Path]:
+    """The direct subfolders of ``folder`` that hold images."""
+    return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "__")) and _has_images(p))
 
 
 def _cats_folder(base: Path) -> Path | None:
-    """The image folder under ``base``: Kaggle's layout, a ``cats/`` folder, or ``base`` itself."""
-    for folder in (base / CATS_FOLDER / "cats", base / "cats", base):
+    """The image folder under ``base``: Kaggle's layout, a ``cats/`` folder, or ``base``, or one ``cats/`` deeper."""
+    kaggle = base / CATS_FOLDER / "cats"
+    for folder in (kaggle, kaggle / "cats", base / "cats", base / "cats" / "cats", base):
         if _has_images(folder):
             return folder
     return None
 
 
-def _decode(path: Path, size: int) -> tuple[np.ndarray | None, bool]:
-    """Decode one image to ``(size, size, 3)`` uint8; ``(None, _)`` if unreadable.
+def _check_size(size: int) -> None:
+    if not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(f"size must be a whole number of pixels >= 1, got {size!r}")
 
-    Images of another size are resized (shorter side to ``size``) and center-cropped,
-    as the seed recipe's ``Resize`` + ``CenterCrop`` does; the flag says it happened.
+
+def _to_rgb(im: Image.Image, file_format: str | None) -> tuple[Image.Image, bool]:
+    """8-bit RGB version of ``im``, and whether transparent pixels were composited onto white.
+
+    16-bit grey is scaled (not clipped) to 8 bits; modes without a fixed range (32-bit integer
+    or float) raise ``ValueError`` with the reason.
+    """
+    if im.mode.startswith("I;16") or (im.mode == "I" and file_format in ("PNG", "PPM")):
+        grey = np.round(np.asarray(im, dtype=np.float64) / 257).clip(0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB"), False
+    if im.mode in ("I", "F"):
+        kind = "integer" if im.mode == "I" else "float"
+        raise ValueError(f"32-bit {kind} pixels (mode {im.mode}), whose range is unknown: save it as 8-bit")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            return Image.alpha_composite(white, rgba).convert("RGB"), True
+        return rgba.convert("RGB"), False
+    return im.convert("RGB"), False
+
+
+def _decode(path: Path, size: int) -> tuple[np.ndarray | None, str]:
+    """Decode one image to ``(size, size, 3)`` uint8 and notes ("resized", "transparent");
+    ``(None, reason)`` when it cannot be read.
+
+    Images are turned as their EXIF orientation says. Images of another size are resized
+    (shorter side to ``size``) and center-cropped, as the seed recipe's ``Resize`` +
+    ``CenterCrop`` does.
     """
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
+        with Image.open(path) as original:
+            file_format = original.format
+            im, transparent = _to_rgb(ImageOps.exif_transpose(original), file_format)
             resized = im.size != (size, size)
             if resized:
                 scale = size / min(im.size)
@@ -182,9 +348,12 @@ def _decode(path: Path, size: int) -> tuple[np.ndarray | None, bool]:
                 im = im.resize((w, h), Image.BILINEAR)
                 left, top = (w - size) // 2, (h - size) // 2
                 im = im.crop((left, top, left + size, top + size))
-            return np.asarray(im, dtype=np.uint8), resized
-    except (UnidentifiedImageError, OSError, ValueError):
-        return None, False
+            notes = " ".join(note for note, done in (("resized", resized), ("transparent", transparent)) if done)
+            return np.asarray(im, dtype=np.uint8), notes
+    except UnidentifiedImageError:
+        return None, "not an image Pillow can open"
+    except (Image.DecompressionBombError, OSError, ValueError) as exc:
+        return None, str(exc)
 
 
 def _fingerprint(files: list[Path], size: int) -> str:
@@ -195,53 +364,95 @@ def _fingerprint(files: list[Path], size: int) -> str:
     return h.hexdigest()[:12]
 
 
-def _cache_path(folder: Path, key: str) -> Path:
-    """Next to the source folder when writable, else in :func:`cache_dir`."""
-    name = f"{folder.name}_{key}.npy"
-    return folder.parent / name if os.access(folder.parent, os.W_OK) else cache_dir() / name
+def _cache_prefix(folder: Path, size: int) -> str:
+    """The start of every cache file name of ``folder`` at ``size`` (the source's path, hashed)."""
+    source = hashlib.sha1(str(folder.resolve()).encode()).hexdigest()[:8]
+    return f"{folder.name}-{source}_{size}px_"
+
+
+def _read_cache(cache: Path, n_files: int, size: int) -> torch.Tensor | None:
+    """The decoded array in ``cache`` if it is sound; ``None`` (with a warning naming it) if not."""
+    try:
+        array = np.load(cache)
+    except (OSError, ValueError, EOFError) as exc:
+        problem = f"unreadable ({exc})"
+    else:
+        if array.dtype == np.uint8 and array.shape[1:] == (3, size, size) and 0 < len(array) <= n_files:
+            return torch.from_numpy(array)
+        problem = f"holds {array.dtype} {array.shape}, not uint8 (N, 3, {size}, {size})"
+    warnings.warn(f"The decoded cache {cache} is {problem}; decoding the images again to rebuild it.",
+                  stacklevel=3)
+    return None
+
+
+def _write_cache(cache: Path, array: np.ndarray, prefix: str) -> None:
+    """Save ``array`` as ``cache`` and remove older caches starting with ``prefix``; warn instead of failing."""
+    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.save(f, array)
+        tmp.replace(cache)
+        for old in cache.parent.iterdir():
+            if old.name.startswith(prefix) and old.suffix == ".npy" and old != cache:
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        _warn_cache_unwritable(cache.parent, exc)
 
 
 def decode_image_folder(folder: str | Path, size: int = 64) -> torch.Tensor:
-    """Decode every image in ``folder`` into one uint8 tensor ``(N, 3, size, size)``.
+    """Decode every image in ``folder`` into one uint8 tensor ``(N, 3, size, size)``, values 0-255.
 
-    Non-image and corrupt files are skipped and counted in a warning (one bad file
-    should not cost an hour of decoding); a folder with no readable image is an error.
-    The result is cached as one ``.npy`` file keyed by the folder's file names, sizes
-    and times, so the second call only reads that file.
+    Every mode and bit depth Pillow opens is read as it looks: 16-bit grey scaled to 8 bits,
+    EXIF rotation applied, transparent pixels composited onto white (with a warning). Files
+    that cannot be read (corrupt, or 32-bit pixels without a fixed range) are skipped and
+    counted in a warning with the reason (one bad file should not cost an hour of decoding);
+    hidden files are ignored. Raises :class:`BadDataError` when no image can be read (naming a
+    subfolder that holds images, if one does), ``ValueError`` for a ``size`` below 1.
+    The result is cached as one ``.npy`` file in :func:`cache_dir`, keyed by the folder and its
+    files' names, sizes and times, so the second call only reads that file; a damaged cache is
+    rebuilt, and one that cannot be written is skipped with a warning.
     """
+    _check_size(size)
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise DataNotFoundError(f"{folder} is not a folder. Pass the folder that holds the images.")
-    entries = sorted((p for p in folder.iterdir() if p.is_file()), key=_natural_key)
-    files = [p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES]
+    entries = sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")), key=_natural_key)
+    files = [p for p in entries if _is_image(p)]
     others = len(entries) - len(files)
     if not files:
+        subfolders = _image_subfolders(folder)
+        hint = (f"; its subfolder {subfolders[0]} holds images: pass that one" if len(subfolders) == 1 else
+                f"; its subfolders {', '.join(p.name for p in subfolders)} hold images: pass the one you mean"
+                if subfolders else "")
         raise BadDataError(
             f"{folder} holds no image files ({others} other file(s); looked for "
-            f"{', '.join(sorted(IMAGE_SUFFIXES))}). Point the loader at the folder with the JPEGs."
+            f"{', '.join(sorted(IMAGE_SUFFIXES))}){hint}. Point the loader at the folder with the images."
         )
-    cache = _cache_path(folder, f"{size}px_{_fingerprint(files, size)}")
-    if cache.exists():
-        return torch.from_numpy(np.load(cache))
+    prefix = _cache_prefix(folder, size)
+    cache = cache_dir() / f"{prefix}{_fingerprint(files, size)}.npy"
+    if cache.is_file() and (cached := _read_cache(cache, len(files), size)) is not None:
+        return cached
 
     with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
         results = list(pool.map(lambda p: _decode(p, size), files))
-    bad = [f.name for f, (img, _) in zip(files, results) if img is None]
-    n_resized = sum(resized for _, resized in results)
+    bad = [(f.name, why) for f, (img, why) in zip(files, results) if img is None]
+    reasons = " | ".join(f"{name}: {why}" for name, why in bad[:3])
     images = [img for img, _ in results if img is not None]
     if not images:
-        raise BadDataError(f"None of the {len(files)} image files in {folder} could be decoded "
-                           f"(first: {bad[:3]}). Are they truncated downloads?")
+        raise BadDataError(f"None of the {len(files)} image files in {folder} could be decoded ({reasons}).")
     if bad or others:
-        warnings.warn(f"{folder}: skipped {len(bad)} unreadable image(s) {bad[:5]} and "
-                      f"{others} non-image file(s); using {len(images)} images.", stacklevel=2)
-    if n_resized:
-        warnings.warn(f"{folder}: {n_resized} image(s) were not {size}x{size}; resized the "
-                      "shorter side and center-cropped them.", stacklevel=2)
+        warnings.warn(f"{folder}: skipped {len(bad)} unreadable image(s) {[name for name, _ in bad[:5]]} and "
+                      f"{others} non-image file(s); using {len(images)} images." + (f" ({reasons})" if bad else ""),
+                      stacklevel=2)
+    for note, what in (("resized", f"were not {size}x{size}; resized the shorter side and center-cropped them"),
+                       ("transparent", "had transparent pixels; composited them onto white")):
+        if n := sum(note in notes for img, notes in results if img is not None):
+            warnings.warn(f"{folder}: {n} image(s) {what}.", stacklevel=2)
     array = np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2))
-    tmp = cache.with_suffix(".tmp.npy")
-    np.save(tmp, array)
-    tmp.replace(cache)
+    _write_cache(cache, array, prefix)
     return torch.from_numpy(array)
 
 
@@ -301,54 +512,72 @@ def _kagglehub_folder(tried: list[str]) -> Path | None:
 
 
 def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tensor:
-    """Return the cat-face dataset as uint8 ``(N, 3, size, size)`` (15,747 real faces).
+    """Return the cat-face dataset as uint8 ``(N, 3, size, size)``, values 0-255 (15,747 real faces).
 
-    ``root`` may be the image folder itself, its parent, or a data dir holding Kaggle's
-    ``cats-faces-64x64-for-generative-models/cats``; when given it is the only place
-    looked at. Otherwise: ``GAN_DATA_DIR`` -> ``/kaggle/input`` -> kagglehub download
-    -> (FAST mode) generated stand-in faces.
+    ``root`` may be the image folder itself, its parent, a data dir holding Kaggle's
+    ``cats-faces-64x64-for-generative-models/cats``, any of these one ``cats/`` deeper, or a
+    folder whose only image-holding subfolder is the one; when given it is the only place
+    looked at. Otherwise: ``GAN_DATA_DIR`` -> ``/kaggle/input`` -> kagglehub download ->
+    (FAST mode, ``GAN_DATA_DIR`` unset) generated stand-in faces, announced by a warning once.
+
+    Raises :class:`DataNotFoundError` for a ``root`` or ``GAN_DATA_DIR`` that names no folder,
+    or when no source has the faces (in every mode once ``GAN_DATA_DIR`` is set);
+    :class:`BadDataError` as :func:`decode_image_folder` does.
     """
+    _check_size(size)
     if root is not None:
-        base = Path(root).expanduser()
-        if not base.exists():
-            raise DataNotFoundError(f"root={str(root)!r} does not exist. Pass the folder of cat images "
-                                    "(or its parent), or root=None to search the usual places.")
-        folder = _cats_folder(base) or base
-        return decode_image_folder(folder, size)
+        base = _existing_folder(root, f"root={str(root)!r}", "pass the folder of cat images or its parent")
+        folder = _cats_folder(base)
+        if folder is None and len(subfolders := _image_subfolders(base)) == 1:
+            folder = subfolders[0]
+        return decode_image_folder(folder or base, size)
 
     tried: list[str] = []
-    places = []
-    if (d := _data_dir_from_env()) is not None:
-        places.append(("GAN_DATA_DIR", d))
+    data_dir = _data_dir_from_env()
+    if data_dir is not None:
+        if (folder := _cats_folder(data_dir)) is not None:
+            return decode_image_folder(folder, size)
+        tried.append(f"GAN_DATA_DIR: no images in {data_dir / CATS_FOLDER / 'cats'}, {data_dir / 'cats'} or "
+                     f"{data_dir} ({_listing(data_dir)})")
     else:
         tried.append("GAN_DATA_DIR: not set")
-    places.append(("Kaggle input", env.KAGGLE_INPUT))
-    for label, place in places:
-        if (folder := _cats_folder(place)) is not None:
-            return decode_image_folder(folder, size)
-        tried.append(f"{label}: no images in {place / CATS_FOLDER / 'cats'}")
+    if (folder := _cats_folder(env.KAGGLE_INPUT)) is not None:
+        return decode_image_folder(folder, size)
+    tried.append(f"Kaggle input: no images in {env.KAGGLE_INPUT / CATS_FOLDER / 'cats'}")
     if (folder := _kagglehub_folder(tried)) is not None:
         return decode_image_folder(folder, size)
-    if env.FAST:  # announced by describe_runtime() in the setup cell
+    if env.FAST and data_dir is None:
+        _announce_standin("cat faces", "512 generated stand-in faces (cartoons, not photos)")
         return standin_cat_faces(size=size)
-    tried.append("generated stand-in: only used in FAST mode (GAN_FAST=1)")
+    tried.append("generated stand-in: only used in FAST mode (GAN_FAST=1) with GAN_DATA_DIR unset")
     raise DataNotFoundError(
         "Could not find the cat faces. Tried:\n  - " + "\n  - ".join(tried) + "\nFix: on Kaggle, "
         f"add the dataset '{CATS_SLUG}' to the notebook; elsewhere `pip install kagglehub` "
         "and connect to the internet once, or download the dataset and set GAN_DATA_DIR "
-        "to the folder that holds cats-faces-64x64-for-generative-models/cats."
+        f"to the folder that holds {CATS_FOLDER}/cats."
     )
 
 
 def find_data_locations() -> dict[str, str]:
-    """Where each dataset would come from now, without loading or downloading it."""
-    data_dir = _data_dir_from_env()
-    mnist_bases = [p for p in (data_dir, *sorted(env.KAGGLE_INPUT.glob("*")), cache_dir()) if p is not None]
-    mnist = next((r for b in mnist_bases if (r := _mnist_root(b)) is not None), None)
+    """Where each dataset would come from now, without loading, downloading or creating anything.
+
+    A stand-in reported here counts as announced: the loaders then give no warning of their own
+    (every notebook's setup cell prints this through :func:`helpers.describe_runtime`).
+    """
+    try:
+        data_dir = _data_dir_from_env()
+    except DataNotFoundError as exc:
+        return {"MNIST": f"error: {exc}", "cat faces": f"error: {exc}"}
+    kaggle = sorted(env.KAGGLE_INPUT.glob("*")) if env.KAGGLE_INPUT.is_dir() else []
+    mnist = next((f for b in (data_dir, *kaggle, cache_dir()) if b is not None and (f := _mnist_folder(b))), None)
     cats = next((f for b in (data_dir, env.KAGGLE_INPUT) if b is not None and (f := _cats_folder(b))), None)
-    fallback = "FAST stand-in" if env.FAST else "download"
-    return {"MNIST": str(mnist / "MNIST") if mnist else f"not found yet ({fallback})",
-            "cat faces": str(cats) if cats else f"not found yet ({fallback})"}
+    locations = {"MNIST": mnist, "cat faces": cats}
+    if env.FAST and data_dir is None:
+        _ANNOUNCED.update(name for name, found in locations.items() if found is None)
+        fallback = "FAST stand-in"
+    else:
+        fallback = "download" if data_dir is None else f"download; GAN_DATA_DIR={data_dir} does not hold it"
+    return {name: str(found) if found else f"not found yet ({fallback})" for name, found in locations.items()}
 
 
 # ------------------------------------------------------------------------ batching
@@ -363,20 +592,51 @@ def to_unit(images: torch.Tensor) -> torch.Tensor:
     return images.detach().float().add(1.0).div_(2.0).clamp_(0.0, 1.0)
 
 
+def _check_images(images: torch.Tensor) -> None:
+    """:class:`BadDataError` saying how to fix ``images`` unless they are uint8 ``(N, C, H, W)``."""
+    if not isinstance(images, torch.Tensor):
+        fix = "torch.from_numpy(images)" if isinstance(images, np.ndarray) else "torch.stack(...)"
+        raise BadDataError(f"Images must be a torch tensor, got {type(images).__name__}: convert with {fix}.")
+    got = f"got {images.dtype} {tuple(images.shape)}"
+    if images.dtype != torch.uint8:
+        raise BadDataError(f"Images must be uint8 (N, C, H, W) in 0-255, {got}. Use load_mnist()/load_cat_faces(), "
+                           "or convert floats in [0, 1] with (images * 255).round().to(torch.uint8).")
+    if images.dim() == 3:
+        raise BadDataError(f"Images must be (N, C, H, W), {got}: add the channel axis with images.unsqueeze(1).")
+    if images.dim() != 4:
+        raise BadDataError(f"Images must be (N, C, H, W), {got}.")
+    if images.shape[1] > 4 and images.shape[3] <= 4:
+        raise BadDataError(f"Images must be (N, C, H, W), {got}, which looks like (N, H, W, C): "
+                           "use images.permute(0, 3, 1, 2).")
+
+
 class TensorBatches:
     """Shuffled mini-batches of a uint8 image tensor kept on the target device.
 
     Each epoch draws one random permutation (from a CPU generator, so the order is
     the same on every device and its state fits in a checkpoint) and slices it:
-    no decoding, no worker processes. Batches come out as float in ``[-1, 1]``.
+    no decoding, no worker processes. Batches come out as float in ``[-1, 1]``,
+    shape ``(B, C, H, W)``.
+
+    A batch of one image cannot train the series' networks (batch norm cannot normalise
+    a single image), so ``images`` must hold at least 2 and ``batch_size`` be at least 2.
+    With ``drop_last=True`` (default) a last partial batch is left out of each epoch
+    (a different random few images each time). With ``drop_last=False`` every image comes
+    once an epoch and a trailing batch of one is merged into the batch before it, which then
+    holds ``batch_size + 1``. Raises :class:`BadDataError` for images that are not uint8
+    ``(N, C, H, W)`` (saying how to convert them), ``ValueError`` for sizes that cannot train.
     """
 
     def __init__(self, images: torch.Tensor, batch_size: int, device: torch.device | str = "cpu",
                  *, seed: int = 0, drop_last: bool = True, channels_last: bool = False) -> None:
-        if images.dtype != torch.uint8 or images.dim() != 4:
-            raise BadDataError(f"TensorBatches expects uint8 images (N, C, H, W), got {images.dtype} "
-                               f"{tuple(images.shape)}. Use load_mnist()/load_cat_faces().")
-        if batch_size < 1 or (drop_last and batch_size > len(images)):
+        _check_images(images)
+        if len(images) < 2:
+            raise ValueError(f"{len(images)} image(s) cannot train: it takes at least 2 (batch norm cannot "
+                             "normalise a single image). Use more images.")
+        if not isinstance(batch_size, numbers.Integral) or batch_size < 2:
+            raise ValueError(f"batch_size={batch_size!r}: a batch needs at least 2 images (batch norm cannot "
+                             "normalise a single image).")
+        if drop_last and batch_size > len(images):
             raise ValueError(f"batch_size={batch_size} does not fit {len(images)} images; "
                              "use a smaller batch or more data.")
         self.device = torch.device(device)
@@ -388,8 +648,8 @@ class TensorBatches:
         self.batch_rng = torch.Generator().manual_seed(seed)  # CPU: same order on every device
 
     def __len__(self) -> int:
-        n = len(self.images) / self.batch_size
-        return math.floor(n) if self.drop_last else math.ceil(n)
+        n, b = len(self.images), self.batch_size
+        return n // b if self.drop_last or n % b == 1 else math.ceil(n / b)
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         return self.epoch()
@@ -397,5 +657,7 @@ class TensorBatches:
     def epoch(self, skip: int = 0) -> Iterator[torch.Tensor]:
         """One pass in a fresh random order; ``skip`` batches are dropped (for resuming)."""
         perm = torch.randperm(len(self.images), generator=self.batch_rng).to(self.device)
+        last = len(self) - 1
         for i in range(skip, len(self)):
-            yield to_signed(self.images[perm[i * self.batch_size:(i + 1) * self.batch_size]])
+            stop = len(perm) if i == last and not self.drop_last else (i + 1) * self.batch_size
+            yield to_signed(self.images[perm[i * self.batch_size:stop]])

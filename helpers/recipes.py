@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .data import TensorBatches, load_mnist
+from .data import BadDataError, TensorBatches, load_mnist
 from .env import Precision, choose_precision, cpu_has_native_bf16
 from .history import History
 from .models import (
@@ -201,6 +201,36 @@ def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
     return images[:limit] if limit else images
 
 
+#: Each dataset's name, loader and image shape (C, H, W), for the hint when a recipe gets other images.
+_DATASETS = {"mnist": ("MNIST", "load_mnist()[0]", (1, 28, 28)), "cats": ("cat faces", "load_cat_faces()", (3, 64, 64))}
+
+
+def _image_shape(G: nn.Module, latent_dim: int) -> tuple[int, ...]:
+    """``(C, H, W)`` of the images ``G`` makes: one eval-mode pass of a zero latent, which draws no random numbers."""
+    training = G.training
+    G.eval()
+    with torch.no_grad():
+        shape = tuple(G(torch.zeros(1, latent_dim)).shape[1:])
+    G.train(training)
+    return shape
+
+
+def _check_image_shape(recipe: Recipe, expected: tuple[int, ...], images: torch.Tensor) -> None:
+    """:class:`BadDataError` naming the right data and recipes when ``images`` do not fit ``recipe``'s networks."""
+    got = tuple(images.shape[1:])
+    if got == expected:
+        return
+    size = "x".join(map(str, expected)), "x".join(map(str, got))
+    name, loader, _ = _DATASETS.get(recipe.dataset, ("images of that shape", "", None))
+    fix = f"pass {name} ({loader})" if loader else f"pass {name}"
+    other = next((key for key, (_, _, shape) in _DATASETS.items() if shape == got), None)
+    if other is not None:
+        names = sorted(r.name for r in RECIPES.values() if r.dataset == other)
+        fix += f", or use a recipe for {_DATASETS[other][0]}: {', '.join(names)}"
+    raise BadDataError(f"{recipe.name} expects {size[0]} images (channels x height x width, as its generator "
+                       f"makes them), got {size[1]}: {fix}.")
+
+
 def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int = 0,
           images: torch.Tensor | None = None, limit: int | None = None,
           amp: bool | torch.dtype | None = None) -> Setup:
@@ -208,18 +238,25 @@ def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int
 
     A variant is a ``dataclasses.replace`` of a registered recipe; nothing needs registering.
 
-    ``images`` skips loading the dataset (notebooks that already hold it pass it in).
+    ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
+    hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
     CPU threads: the recipe's ``cpu_threads``, or for ``None`` one per available core.
     ``amp``: the precision to train in (as :func:`helpers.fit` takes it); ``None`` is the recipe's
     choice (bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``), else the device's default.
-    Raises ``ValueError`` for a precision the device cannot use.
+    Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2 images (``limit``
+    is checked before anything is loaded); :class:`helpers.BadDataError` for images that are not uint8
+    ``(N, C, H, W)`` or whose shape is not the one the recipe's generator makes.
     """
     recipe = recipe if isinstance(recipe, Recipe) else get_recipe(recipe)
+    if limit is not None and limit < 2:
+        raise ValueError(f"limit={limit}: {recipe.name} needs at least 2 training images (a batch of one "
+                         "cannot train); pass limit=None for all of them.")
     device = torch.device(device)
     if device.type == "cpu":
         torch.set_num_threads(recipe.cpu_threads or cpu_cores())
     torch.manual_seed(seed)
     G, D = recipe.build()
+    image_shape = _image_shape(G, recipe.latent_dim)
     if recipe.dcgan_init:
         G.apply(dcgan_init)
         D.apply(dcgan_init)
@@ -232,8 +269,11 @@ def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     if images is None:
         images = load_dataset(recipe.dataset, limit)
+    elif limit is not None:
+        images = images[:limit]
     data = TensorBatches(images, min(recipe.batch_size, len(images)), device, seed=seed,
                          channels_last=channels_last)
+    _check_image_shape(recipe, image_shape, images)
     return Setup(recipe, G, D,
                  torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas),
                  torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
