@@ -184,7 +184,7 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         root = image_folder_root(Path(tmp))
-        tensor = load_cat_faces(root)  # decoded once (cached as .npy next to the folder)
+        tensor = load_cat_faces(root)  # decoded once (cached as .npy in the cache folder)
         for name in args.variants.split(","):
             if name == "reference":
                 r = reference(root, device, args.seconds, args.warmup, args.workers)
