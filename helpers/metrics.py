@@ -69,7 +69,7 @@ def _check_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
                              f"({exc}).") from exc
     if images.dtype != torch.uint8 and not images.is_floating_point():
         raise ValueError(f"MNIST scores need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
-                         "convert them, e.g. images.float() / 255 for values 0..255.")
+                         "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1.")
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
