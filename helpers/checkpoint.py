@@ -9,50 +9,166 @@ tensors, so no ``map_location`` can move them off the CPU, where ``torch.set_rng
 
 from __future__ import annotations
 
+import os
+import re
+import secrets
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 
+#: What :func:`helpers.fit` writes; a checkpoint without these cannot be resumed.
+TRAINING_KEYS = ("G", "D", "opt_g", "opt_d", "history", "epoch", "step_in_epoch", "rng")
+#: The first bytes of ``torch.save``'s legacy (non-zip) format: protocol 2 and torch's magic number.
+_LEGACY_TORCH = b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19"
+#: Wrappers whose state-dict keys carry a prefix the bare model lacks.
+_COMPILED, _PARALLEL = "_orig_mod.", "module."
+
 
 class CheckpointError(RuntimeError):
-    """A checkpoint file is unreadable or belongs to different models."""
+    """A checkpoint file is unreadable, of another kind, or belongs to different models or settings."""
 
 
 def save_checkpoint(path: str | Path, **state: object) -> None:
-    """Write ``state`` atomically (a temp file, then rename): a kill mid-write keeps the old one."""
+    """Write ``state`` atomically: into a temporary file of a unique name beside ``path``, then renamed.
+
+    A kill mid-write keeps the old file, and two writers never share a temporary file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as file:
+            torch.save(state, file)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def describe_file(path: str | Path) -> str:
+    """What a file holds, judged by its first bytes, as a phrase for error messages.
+
+    ``"a PyTorch file"``, ``"a NumPy .npy array"``, ``"a NumPy .npz archive"``, ``"a text file"``, ...; also
+    ``"an empty file"`` and ``"a cut-short zip archive ..."`` (an interrupted write or copy of a
+    ``torch.save``/``np.savez`` file).
+    """
+    with open(path, "rb") as file:
+        head = file.read(512)
+    if not head:
+        return "an empty file"
+    if head.startswith(b"\x93NUMPY"):
+        return "a NumPy .npy array"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            return "a cut-short zip archive (the format of torch.save and np.savez)"
+        if any(name.endswith("/data.pkl") for name in names):
+            return "a PyTorch file"
+        return "a NumPy .npz archive" if names and all(n.endswith(".npy") for n in names) else "a zip archive"
+    if head.startswith(_LEGACY_TORCH):
+        return "a PyTorch file (legacy format)"
+    for magic, kind in ((b"\x80", "a Python pickle"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image")):
+        if head.startswith(magic):
+            return kind
+    return "a file of unknown format" if b"\x00" in head else "a text file"
+
+
+def _unreadable(path: Path, exc: Exception) -> str:
+    """Why ``torch.load(path, weights_only=True)`` failed, and what to do: delete only a broken file."""
+    kind = describe_file(path)
+    found = re.search(r"GLOBAL ([\w.]+)", str(exc))
+    if found:
+        return (f"{path} is not a readable checkpoint: it is a PyTorch file holding pickled Python objects "
+                f"({found[1]}), such as a whole model saved with torch.save(model) or NumPy values, which helpers "
+                "does not load (weights_only=True: no code runs). Save tensors only, e.g. "
+                "helpers.save_checkpoint(path, G=G.state_dict()).")
+    if kind.startswith(("a PyTorch file", "an empty file", "a cut-short")):
+        return (f"{path} is not a readable checkpoint: it is {kind} that cannot be read ({type(exc).__name__}), "
+                "cut short or damaged, e.g. by an interrupted copy. Copy it again, or delete it to start afresh.")
+    return (f"{path} is not a readable checkpoint: it is {kind}. Pass a .pt file written by helpers.fit or "
+            "helpers.save_checkpoint.")
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
-    """Read a checkpoint with ``weights_only=True`` (no arbitrary code), or explain why not.
+    """Read a checkpoint (a dict) with ``weights_only=True`` (no arbitrary code), or explain why not.
 
     Keep the default ``map_location="cpu"`` when resuming: ``load_state_dict`` then places every
-    tensor on the device of the model or optimiser it is loaded into. Raises :class:`CheckpointError`.
+    tensor on the device of the model or optimiser it is loaded into. Raises :class:`CheckpointError`
+    that says what the file is instead (a folder, a NumPy file, a pickled whole model, a cut-short
+    file...); only a damaged file is worth deleting.
     """
     path = Path(path)
     if not path.exists():
         raise CheckpointError(f"No checkpoint at {path}.")
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file: pass the .pt file in it.")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        state = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"{path} is not a readable checkpoint ({type(exc).__name__}). It may be "
-                              "truncated by an interrupted copy: delete it to start afresh.") from exc
+        raise CheckpointError(_unreadable(path, exc)) from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} holds a {type(state).__name__}, not a checkpoint (a dict of state dicts, "
+                              "as helpers.fit and save_checkpoint write).")
+    return state
 
 
-def load_weights(model: nn.Module, state: dict, what: str, path: str | Path) -> None:
-    """``model.load_state_dict(state)`` (tensors go to ``model``'s device), with an error naming the file."""
+def describe_state(state: Mapping) -> str:
+    """What a loaded checkpoint dict is: a training checkpoint, a generator export, a bare state dict, ..."""
+    if all(key in state for key in TRAINING_KEYS):
+        return "a training checkpoint of helpers.fit"
+    if "G" in state:
+        return "a generator export (G only, no D or optimisers)"
+    if state and all(isinstance(value, torch.Tensor) for value in state.values()):
+        return "a bare state dict (one model's weights, as torch.save(model.state_dict()) writes)"
+    return f"a dict with keys {sorted(map(str, state))[:6]}" if state else "an empty dict"
+
+
+def require_training_checkpoint(state: Mapping, path: str | Path) -> None:
+    """Raise :class:`CheckpointError` unless ``state`` holds everything :func:`helpers.fit` resumes from."""
+    missing = [key for key in TRAINING_KEYS if key not in state]
+    if missing:
+        raise CheckpointError(f"{path} is {describe_state(state)}, not a training checkpoint (it lacks "
+                              f"{', '.join(missing)}), so training cannot resume from it: train into another "
+                              "folder (or checkpoint path), and keep this file.")
+
+
+def run_differences(saved: Mapping, wanted: Mapping) -> dict[str, tuple]:
+    """``{name: (saved value, wanted value)}`` for each setting both records hold and that differs."""
+    return {key: (saved[key], wanted[key]) for key in wanted if key in saved and saved[key] != wanted[key]}
+
+
+def _unwrapped(state: Mapping, model: nn.Module) -> dict:
+    """``state`` with the key prefixes of ``torch.compile`` (``_orig_mod.``) and ``DataParallel``
+    (``module.``) matched to ``model``'s own keys, so weights saved from a wrapped model load into a bare one."""
+    own = {key.replace(_COMPILED, ""): key for key in model.state_dict()}
+    parallel = all(k.startswith(_PARALLEL) for k in state) and not any(k.startswith(_PARALLEL) for k in own)
+    renamed = {}
+    for key, value in state.items():
+        bare = key.replace(_COMPILED, "")
+        renamed[own.get(bare.removeprefix(_PARALLEL) if parallel else bare, key)] = value
+    return renamed
+
+
+def load_weights(model: nn.Module, state: Mapping, what: str, path: str | Path) -> None:
+    """``model.load_state_dict(state)`` (tensors go to ``model``'s device), with an error naming the file.
+
+    Keys saved from a ``torch.compile``d or ``DataParallel`` model load too. Raises :class:`CheckpointError`
+    when ``state`` is not a state dict or does not fit ``model``.
+    """
+    if not isinstance(state, Mapping):
+        raise CheckpointError(f"{path}: its {what} entry is a {type(state).__name__}, not a state dict.")
     try:
-        model.load_state_dict(state)
+        model.load_state_dict(_unwrapped(state, model))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[1:2] or [str(exc)[:200]]
-        raise CheckpointError(f"{path} holds a {what} of a different shape than {type(model).__name__} "
-                              f"built here ({first[0].strip()}). It was written by another recipe or "
-                              "settings: use another output folder, or delete the checkpoint.") from exc
+        raise CheckpointError(f"{path} holds a {what} of a different shape than the {type(model).__name__} built "
+                              f"here ({first[0].strip()}): it was made for other networks (another recipe or "
+                              "settings). Load it into those, or train into another folder.") from exc
 
 
 def _to_bytes(state: torch.Tensor) -> bytes:
@@ -100,17 +216,20 @@ def restore_rng(states: dict, batch_rng: torch.Generator) -> None:
 
 def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu",
                    averaged: bool = True) -> nn.Module:
-    """Load the generator from a :func:`helpers.fit` checkpoint into ``G`` (eval mode); returns ``G``.
+    """Load the generator from a :func:`helpers.fit` checkpoint or an export into ``G`` (eval mode); returns ``G``.
 
-    With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
-    The weights land on ``G``'s device whatever ``map_location`` says. Raises :class:`CheckpointError`.
+    An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), ...)``, half precision
+    allowed. With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
+    The weights land on ``G``'s device whatever ``map_location`` says. Raises :class:`CheckpointError`,
+    naming what the file is when it holds no generator (a bare state dict, another dict, ...).
     """
     state = load_checkpoint(checkpoint, map_location)
-    if averaged and "G_ema" in state:
+    if averaged and isinstance(state.get("G_ema"), Mapping):
         weights = {k.removeprefix("module."): v for k, v in state["G_ema"].items() if k.startswith("module.")}
     elif "G" in state:
         weights = state["G"]
     else:
-        raise CheckpointError(f"{checkpoint} has no generator weights (keys: {sorted(state)[:6]}).")
+        raise CheckpointError(f"{checkpoint} is {describe_state(state)}, not a generator checkpoint: expected a file "
+                              "with a 'G' entry, as helpers.fit and save_checkpoint(path, G=G.state_dict()) write.")
     load_weights(G, weights, "generator", checkpoint)
     return G.eval()

@@ -57,26 +57,41 @@ def get_device(preferred: str | None = None) -> torch.device:
     """Pick the fastest available device: cuda > mps > cpu.
 
     ``preferred`` (or the ``GAN_DEVICE`` environment variable) overrides the choice,
-    e.g. ``GAN_DEVICE=cpu`` to compare speeds on a GPU machine. Asking for a device that
-    is not there raises instead of silently training somewhere else.
+    e.g. ``GAN_DEVICE=cpu`` to compare speeds on a GPU machine: ``"cpu"``, ``"cuda"``,
+    ``"cuda:N"`` (the N-th GPU) or ``"mps"``. Asking for a device that is not there raises
+    instead of silently training somewhere else: ``ValueError`` for a name that is none of
+    those (``"gpu"``), ``RuntimeError`` for a device this machine lacks; both say how to pick the CPU.
     """
     name = preferred or os.environ.get("GAN_DEVICE") or ""
     if not name:
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        if _mps_available():
             return torch.device("mps")
         return torch.device("cpu")
-    device = torch.device(name)
+    asked = f"device {name!r}" if preferred else f"GAN_DEVICE={name}"
+    use_cpu = "for the CPU pass --device cpu on the command line, device='cpu' or GAN_DEVICE=cpu in Python"
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{asked} is not a device helpers trains on: use cpu, cuda, cuda:N (the N-th GPU) or mps.")
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(
-            f"Device {name!r} was requested but no CUDA GPU is visible. On Colab choose "
-            "Runtime > Change runtime type > GPU; on Kaggle turn on the GPU accelerator; "
-            "or unset GAN_DEVICE / pass device='cpu'."
-        )
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError(f"Device {name!r} was requested but Apple MPS is not available here.")
+        raise RuntimeError(f"{asked} was requested but no CUDA GPU is visible. On Colab choose Runtime > Change "
+                           f"runtime type > GPU; on Kaggle turn on the GPU accelerator; {use_cpu}.")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise RuntimeError(f"{asked} was requested but this machine has {count} GPU(s): use cuda:0 to "
+                           f"cuda:{count - 1}.")
+    if device.type == "mps" and not _mps_available():
+        raise RuntimeError(f"{asked} was requested but Apple MPS is not available here (it needs a Mac with "
+                           f"Apple silicon); {use_cpu}.")
     return device
+
+
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
 
 
 def cpu_has_native_bf16() -> bool:

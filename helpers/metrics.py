@@ -18,6 +18,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -53,21 +54,43 @@ def load_classifier() -> tuple[MNISTClassifier, torch.Tensor, torch.Tensor]:
     return model.eval(), state["ref_mu"], state["ref_sigma"]
 
 
-def _check_images(images: torch.Tensor) -> torch.Tensor:
+def _check_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """``images`` as float32 ``(N, 1, 28, 28)`` in [0, 1], or a ``ValueError`` that says what is wrong.
+
+    Accepted: float values in [0, 1] (1e-3 of rounding allowed) or uint8 pixel values 0..255, shaped
+    ``(N, 1, 28, 28)`` or ``(N, 28, 28)``, ``N >= 2``. Refused: NaN or infinite values, other value
+    ranges and dtypes, and uint8 arrays whose values are only 0 and 1 (a mask, which as pixels is black).
+    """
     if not isinstance(images, torch.Tensor):
-        images = torch.as_tensor(images)
-    if images.dtype == torch.uint8:
-        images = images.float() / 255
+        try:
+            images = torch.as_tensor(np.asarray(images))
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(f"MNIST scores need a numeric array of images, got {type(images).__name__} "
+                             f"({exc}).") from exc
+    if images.dtype != torch.uint8 and not images.is_floating_point():
+        raise ValueError(f"MNIST scores need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
+                         "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1.")
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
-        raise ValueError(f"MNIST scores need images of shape (N, 1, 28, 28), got {tuple(images.shape)}.")
+        raise ValueError(f"MNIST scores need images of shape (N, 1, 28, 28), got {tuple(images.shape)}; "
+                         "flat rows of 784 pixels reshape with images.reshape(-1, 1, 28, 28).")
     if len(images) < 2:
         raise ValueError("MNIST scores need at least 2 images (a covariance needs two); use >= 10,000 to compare.")
+    if images.dtype == torch.uint8:
+        if int(images.max()) == 1:
+            raise ValueError("MNIST scores got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
+                             "black. Pass mask.float() for images in [0, 1], or pixel values 0..255.")
+        images = images.float() / 255
+    finite = torch.isfinite(images).flatten(1).all(1)
+    if not finite.all():
+        raise ValueError(f"MNIST scores got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
+                         "values (a diverged generator?): score finite images only.")
     lo, hi = float(images.min()), float(images.max())
     if lo < -1e-3 or hi > 1 + 1e-3:
-        raise ValueError(f"MNIST scores need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]. Generator output "
-                         "in [-1, 1] must go through helpers.to_unit() first.")
+        hint = ("values 0..255 must be divided by 255" if hi > 2
+                else "generator output in [-1, 1] must go through helpers.to_unit() first")
+        raise ValueError(f"MNIST scores need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]: {hint}.")
     return images.float()
 
 

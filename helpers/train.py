@@ -22,7 +22,16 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 from tqdm.auto import tqdm
 
-from .checkpoint import CheckpointError, capture_rng, load_checkpoint, load_weights, restore_rng, save_checkpoint
+from .checkpoint import (
+    CheckpointError,
+    capture_rng,
+    load_checkpoint,
+    load_weights,
+    require_training_checkpoint,
+    restore_rng,
+    run_differences,
+    save_checkpoint,
+)
 from .data import TensorBatches, to_unit
 from .env import Precision, choose_precision
 from .health import HEALTH_EVERY, HealthMonitor, TrainingDiverged
@@ -127,9 +136,19 @@ class EpochEnd:
 
 def _resume(checkpoint: str | Path, G: nn.Module, D: nn.Module, opt_g: torch.optim.Optimizer,
             opt_d: torch.optim.Optimizer, data: TensorBatches, scaler: torch.amp.GradScaler | None,
-            ema: AveragedModel | None) -> tuple[History, int, int]:
-    """Load a :func:`fit` checkpoint into the models, optimisers and random states; (history, epoch, step)."""
+            ema: AveragedModel | None, run: dict | None = None) -> tuple[History, int, int]:
+    """Load a :func:`fit` checkpoint into the models, optimisers and random states; (history, epoch, step).
+
+    Refuses (:class:`CheckpointError`) a file that is no training checkpoint, and one whose stored run
+    settings differ from ``run``, naming each difference.
+    """
     state = load_checkpoint(checkpoint)  # onto the CPU: load_state_dict moves each tensor to its device
+    require_training_checkpoint(state, checkpoint)
+    differ = run_differences(state.get("run") or {}, run or {})
+    if differ:
+        raise CheckpointError(f"{checkpoint} was written by a run with other settings ("
+                              + ", ".join(f"{k} {old!r}, not {new!r}" for k, (old, new) in differ.items())
+                              + "): resuming would mix two runs. Use another checkpoint path, or the same settings.")
     load_weights(G, state["G"], "generator", checkpoint)
     load_weights(D, state["D"], "discriminator", checkpoint)
     if ema is not None:
@@ -150,7 +169,7 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
         max_seconds: float | None = None, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
         checkpoint: str | Path | None = None, resume: bool = False, progress: bool = True,
         amp: bool | torch.dtype | None = None, saturating: bool = False, real_label: float = 1.0,
-        health: bool = True, ema: AveragedModel | None = None) -> History:
+        health: bool = True, ema: AveragedModel | None = None, run: dict | None = None) -> History:
     """Train G and D together; stop after ``epochs`` or ``max_seconds`` (whichever comes first).
 
     ``noise(n)`` draws a batch of latent vectors on the data's device. With
@@ -175,6 +194,10 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     every generator step, gets fresh batch-norm statistics at the end of each epoch and
     of the run, and is checkpointed with the rest: its averaged weights draw smoother
     samples than ``G``'s latest ones (notebook 02).
+
+    ``run`` (plain values, e.g. ``{"recipe": ..., "seed": ..., "images": ...}``) is stored in the
+    checkpoint; a resume whose ``run`` differs from the stored one in any setting both hold raises
+    :class:`CheckpointError` instead of continuing another run's weights.
     """
     if epochs is None and max_seconds is None:
         raise ValueError("Give epochs=..., max_seconds=..., or both.")
@@ -186,7 +209,7 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     precision: Precision = choose_precision(data.device, amp)
     autocast, scaler = precision.autocast(), precision.grad_scaler()
     if resume and checkpoint is not None and Path(checkpoint).exists():
-        history, epoch, skip = _resume(checkpoint, G, D, opt_g, opt_d, data, scaler, ema)
+        history, epoch, skip = _resume(checkpoint, G, D, opt_g, opt_d, data, scaler, ema, run)
 
     def save(epoch: int, step_in_epoch: int, batch_rng: torch.Tensor) -> None:
         if checkpoint is not None:
@@ -194,7 +217,8 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
                             opt_d=opt_d.state_dict(), history=history.to_dict(), epoch=epoch,
                             step_in_epoch=step_in_epoch, rng=capture_rng(batch_rng),
                             **({"scaler": scaler.state_dict()} if scaler is not None else {}),
-                            **({"G_ema": ema.state_dict()} if ema is not None else {}))
+                            **({"G_ema": ema.state_dict()} if ema is not None else {}),
+                            **({"run": run} if run is not None else {}))
 
     budget_steps = None if epochs is None else epochs * len(data)
     total = budget_steps if budget_steps is not None else math.ceil(max_seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,20 @@ def real_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("GAN_DATA_DIR", str(root))
     monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path / "cache"))
     return root
+
+
+@pytest.fixture
+def cli_error(capsys: pytest.CaptureFixture) -> Callable[..., str]:
+    """``cli_error(argv, code=1)``: run ``python -m helpers`` in-process and return the one error line it
+    ends with, after checking the exit status and that nothing but that line reached stderr."""
+    from helpers.__main__ import main
+
+    def run(argv: list[str], code: int = 1) -> str:
+        with pytest.raises(SystemExit) as stop:
+            main(argv)
+        assert stop.value.code == code
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), lines
+        return lines[0]
+
+    return run

@@ -1,4 +1,7 @@
-"""`python -m helpers`: info, train (with resume), sample, score, and its error messages."""
+"""`python -m helpers`: info, train (with resume), sample, score, and its error messages.
+
+One end-to-end run in real processes; the rest in-process (test_bad_cli_input.py, test_run_folders.py...).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from helpers.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,8 +28,9 @@ def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return result
 
 
-def test_info() -> None:
-    out = cli("info").stdout
+def test_info(capsys) -> None:
+    main(["info"])
+    out = capsys.readouterr().out
     assert "device" in out and "MNIST" in out
 
 
@@ -45,17 +51,16 @@ def test_train_resume_sample_score(tmp_path) -> None:
     assert scores["n"] == 50 and scores["frechet_distance"] > 0
 
 
-def test_errors_are_one_line_messages(tmp_path) -> None:
-    result = cli("score", str(tmp_path / "missing.npy"), check=False)
-    assert result.returncode != 0 and "does not exist" in result.stderr and "Traceback" not in result.stderr
-    result = cli("sample", str(tmp_path), "--out", str(tmp_path / "x.npy"), check=False)
-    assert result.returncode != 0 and "not a finished run folder" in result.stderr
+def test_errors_are_one_line_messages(tmp_path, cli_error) -> None:
+    assert "does not exist" in cli_error(["score", str(tmp_path / "missing.npy")])
+    assert "not a finished run folder" in cli_error(["sample", str(tmp_path), "--out", str(tmp_path / "x.npy")])
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "run.json").write_text(json.dumps({"recipe": "seed-gan-mnist"}))
-    result = cli("train", "vanilla-gan-mnist", "--epochs", "1", "--out", str(tmp_path / "run"), check=False)
-    assert result.returncode != 0 and "choose another --out" in result.stderr
+    message = cli_error(["train", "vanilla-gan-mnist", "--epochs", "1", "--out", str(tmp_path / "run")])
+    assert "choose another --out" in message
 
 
-@pytest.mark.parametrize("argv", [["train", "no-such-recipe", "--epochs", "1", "--out", "x"], ["train"]])
-def test_usage_errors(argv: list[str]) -> None:
-    assert cli(*argv, check=False).returncode == 2
+@pytest.mark.parametrize("argv", [["train", "no-such-recipe", "--epochs", "1", "--out", "x"], ["train"],
+                                  ["train", "seed-gan-mnist", "--epochs", "x", "--out", "x"]])
+def test_usage_errors(argv: list[str], cli_error) -> None:
+    assert "--help" in cli_error(argv, code=2)
