@@ -21,9 +21,11 @@ if TYPE_CHECKING:  # for annotations only: history does not import this module
 HEALTH_EVERY = 100
 #: Warnings about trends wait this many steps. A healthy start looks like a failure for a while: D
 #: learns to reject G's first noise images within a few steps, and G needs some steps to catch up.
-#: Measured (``benchmarks/health_calibration.py``, seed 0): the article's ``dcgan-cats`` recipe averages
-#: a generator loss of 16.2 over its first 100 steps on an H200 and 14.7 over its first 123-step epoch on a
-#: 2-core CPU, then stays near 5; the other recipes never reach a threshold.
+#: Measured: the article's ``dcgan-cats`` recipe averages a generator loss of 16.2 over its first 100
+#: steps on an H200 (issue #14) and 15.9 on a 2-core CPU, and none of its later windows, nor any window
+#: of the other recipes' runs, reaches a threshold; notebook 05's failing run (D 20x faster, saturating
+#: loss) meets one in every window from step 100 on (``benchmarks/health_calibration.py``, seed 0,
+#: recorded in ``benchmarks/results/health_histories.npz``). 200 leaves one window of margin.
 HEALTH_WARMUP = 200
 #: "D has won": mean D(x) above this and mean D(G(z)) below 1 minus it over a whole window.
 HEALTH_D_WINS = 0.99
