@@ -1,6 +1,7 @@
-"""Shared code of the GAN notebook series: device, data, models, training, plots, scores.
+"""Shared code of the GAN notebook series: device, data, models, training, sampling, plots, scores.
 
-Notebooks import the public names from here; each submodule holds one concern.
+Notebooks, benchmarks and scripts import the public names from here; each submodule holds one
+concern (README: "Where things live").
 """
 
 from .checkpoint import CheckpointError, load_checkpoint, load_generator, save_checkpoint
@@ -9,6 +10,7 @@ from .data import (
     DataNotFoundError,
     TensorBatches,
     decode_image_folder,
+    find_data_locations,
     load_cat_faces,
     load_mnist,
     standin_cat_faces,
@@ -22,21 +24,29 @@ from .env import (
     choose_precision,
     describe_runtime,
     detect_platform,
+    device_name,
     fast_or_full,
     get_device,
     seed_everything,
 )
 from .health import GANHealthWarning, TrainingDiverged
 from .history import History
+from .metrics import features_and_probs, mnist_scores
 from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, count_parameters, dcgan_init
-from .train import EpochEnd, discriminator_step, draw_samples, fit, generator_step, train_step
+from .recipes import RECIPES, Recipe, Setup, build, get_recipe, load_dataset
+from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, slerp
+from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
+from .viz import SampleRecorder, animate, grid_array, interpolation_explorer, moving_average, plot_history, show_images
 
 __all__ = [
-    "FAST", "OFFLINE", "BadDataError", "CheckpointError", "DCGANDiscriminator", "DCGANGenerator",
-    "DataNotFoundError", "EpochEnd", "GANHealthWarning", "History", "MLPDiscriminator", "MLPGenerator",
-    "Precision", "TensorBatches", "TrainingDiverged",
+    "FAST", "OFFLINE", "RECIPES", "BadDataError", "CheckpointError", "DataNotFoundError", "DCGANDiscriminator",
+    "DCGANGenerator", "EpochEnd", "GANHealthWarning", "History", "MLPDiscriminator", "MLPGenerator", "Precision",
+    "Recipe", "SampleRecorder", "Setup", "TensorBatches", "TrainingDiverged", "animate", "build",
     "choose_precision", "count_parameters", "dcgan_init", "decode_image_folder", "describe_runtime",
-    "detect_platform", "discriminator_step", "draw_samples", "fast_or_full", "fit", "generator_step",
-    "get_device", "load_cat_faces", "load_checkpoint", "load_generator", "load_mnist", "save_checkpoint",
-    "seed_everything", "standin_cat_faces", "to_signed", "to_unit", "train_step",
+    "detect_platform", "device_name", "discriminator_step", "draw_samples", "fast_or_full", "features_and_probs",
+    "find_data_locations", "fit", "generator_ema", "generator_step", "get_device", "get_recipe", "grid_array",
+    "interpolation_explorer", "latent_of_seed", "load_cat_faces", "load_checkpoint", "load_dataset",
+    "load_generator", "load_mnist", "make_noise", "mnist_scores", "moving_average", "plot_history",
+    "save_checkpoint", "seed_everything", "show_images", "slerp", "standin_cat_faces", "to_signed", "to_unit",
+    "train_step",
 ]

@@ -127,9 +127,9 @@ def _train(args: argparse.Namespace) -> None:
 
 def _sample(args: argparse.Namespace) -> None:
     from .checkpoint import load_generator
-    from .recipes import get_recipe, make_noise
+    from .recipes import get_recipe
     from .runfolder import read_run_info
-    from .train import draw_samples
+    from .sampling import draw_samples, make_noise
 
     if args.n < 1:
         raise ValueError(f"--n {args.n}: draw 1 sample or more (10000 to compare scores).")

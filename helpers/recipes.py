@@ -27,21 +27,8 @@ from .models import (
     SeedDCGANGenerator,
     dcgan_init,
 )
-from .train import fit, generator_ema
-
-Noise = Callable[[int], torch.Tensor]
-
-
-def make_noise(latent_dim: int, device: torch.device | str, kind: str = "normal") -> Noise:
-    """``noise(n)``: ``n`` latent vectors from N(0, I) or, for ``kind="uniform"``, U(-1, 1).
-
-    Draws from torch's global generator, whose state :func:`helpers.fit` checkpoints.
-    """
-    if kind == "normal":
-        return lambda n: torch.randn(n, latent_dim, device=device)
-    if kind == "uniform":
-        return lambda n: torch.rand(n, latent_dim, device=device) * 2 - 1
-    raise ValueError(f"noise kind must be 'normal' or 'uniform', not {kind!r}")
+from .sampling import Noise, generator_ema, make_noise
+from .train import fit
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
+from torch.optim.swa_utils import AveragedModel
 from tqdm.auto import tqdm
 
 from .checkpoint import (
@@ -32,10 +32,11 @@ from .checkpoint import (
     run_differences,
     save_checkpoint,
 )
-from .data import TensorBatches, to_unit
+from .data import TensorBatches
 from .env import Precision, choose_precision
 from .health import HEALTH_EVERY, HealthMonitor, TrainingDiverged
 from .history import STEP_KEYS, History
+from .sampling import recalibrate_batch_norm
 
 
 def _grad_norm(params: Sequence[torch.Tensor]) -> torch.Tensor:
@@ -111,7 +112,7 @@ def train_step(G: nn.Module, D: nn.Module, real: torch.Tensor, noise: Callable[[
     ``real``: ``(N, C, H, W)`` float in [-1, 1] on the training device; ``noise(n)`` draws latent
     vectors there. Both networks' forward passes run inside ``autocast`` (mixed precision, see
     :class:`helpers.env.Precision`); ``scaler`` guards float16 updates; ``ema`` (see
-    :func:`generator_ema`) follows G after its update. Returns the step's statistics as one
+    :func:`helpers.sampling.generator_ema`) follows G after its update. Returns the step's statistics as one
     float32 row on the device, ordered as :data:`helpers.history.STEP_KEYS` (no host sync).
     """
     with autocast or contextlib.nullcontext():
@@ -190,7 +191,7 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     divergence raises :class:`TrainingDiverged` before anything is saved, so the
     last good checkpoint is kept. Notebook 05 explains each symptom.
 
-    ``ema`` (an ``AveragedModel`` of ``G``, see :func:`generator_ema`) is updated after
+    ``ema`` (an ``AveragedModel`` of ``G``, see :func:`helpers.sampling.generator_ema`) is updated after
     every generator step, gets fresh batch-norm statistics at the end of each epoch and
     of the run, and is checkpointed with the rest: its averaged weights draw smoother
     samples than ``G``'s latest ones (notebook 02).
@@ -285,53 +286,3 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     finally:
         bar.close()
     return history
-
-
-def generator_ema(G: nn.Module, decay: float) -> AveragedModel:
-    """An exponential moving average of ``G``'s weights, for :func:`fit`.
-
-    After each step the average moves ``1 - decay`` of the way towards ``G``. GAN
-    weights circle around a good solution rather than settle in it (the two players
-    keep reacting to each other); the average sits nearer the middle, so its samples
-    are cleaner than those of the latest weights, at the cost of one copy of ``G``.
-    Its batch-norm statistics are not averaged: :func:`fit` re-estimates them from the
-    average's own activations (:func:`recalibrate_batch_norm`).
-    """
-    ema = AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=False)
-    ema.update_parameters(G)  # start the average at G's initial weights (its first update copies)
-    return ema
-
-
-def recalibrate_batch_norm(G: nn.Module, noise: Callable[[int], torch.Tensor], batch_size: int,
-                           samples: int = 2048) -> None:
-    """Re-estimate the running batch-norm statistics of ``G`` from ``samples`` of its own activations.
-
-    Why: eval-mode sampling normalises with running statistics, and those must come from
-    the weights that sample. A weight average's activations differ from those of the
-    latest weights that trained (averaging running statistics along with the weights put
-    the ``dcgan-mnist`` average at Fréchet distance 205 instead of 169 after 120 s on a
-    2-core CPU). Noise comes from a forked random state, so training's random stream, and
-    with it exact resume, is unchanged.
-    """
-    device = next(G.parameters()).device
-    with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
-        update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), G)
-
-
-@torch.no_grad()
-def draw_samples(G: nn.Module, noise: Callable[[int], torch.Tensor], n: int, *, seed: int = 1,
-                 batch_size: int = 1000) -> torch.Tensor:
-    """``n`` images of ``G`` in [0, 1] on the CPU, in eval mode, from noise seeded with ``seed``.
-
-    Why one function: every score in the series compares samples drawn the same way. The
-    random state is forked, so drawing in the middle of training (a callback) leaves the
-    training noise unchanged; G's train/eval mode is restored afterwards.
-    """
-    was_training = G.training
-    G.eval()
-    device = next(G.parameters()).device
-    with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
-        torch.manual_seed(seed)
-        out = torch.cat([to_unit(G(noise(min(batch_size, n - i)))).cpu() for i in range(0, n, batch_size)])
-    G.train(was_training)
-    return out

@@ -12,7 +12,9 @@ from torch import nn
 from torchvision.utils import make_grid
 
 from .data import to_unit
-from .train import EpochEnd, History
+from .history import History
+from .sampling import slerp
+from .train import EpochEnd
 
 
 def grid_array(images: torch.Tensor, nrow: int = 8) -> np.ndarray:
@@ -34,7 +36,9 @@ def show_images(images: torch.Tensor, nrow: int = 8, title: str = "", ax: plt.Ax
     return ax
 
 
-def _smooth(values: Sequence[float], window: int) -> np.ndarray:
+def moving_average(values: Sequence[float], window: int) -> np.ndarray:
+    """Means of ``window`` consecutive values (``len - window + 1`` of them); the values as they are when
+    ``window <= 1`` or there are fewer than ``window``."""
     values = np.asarray(values, dtype=float)
     if window <= 1 or len(values) < window:
         return values
@@ -53,7 +57,7 @@ def plot_history(history: History, smooth: int = 50, title: str = "") -> plt.Fig
         for key in keys:
             label = {"loss_d": "discriminator loss", "loss_g": "generator loss",
                      "d_real": "D(x) on real images", "d_fake": "D(G(z)) on fakes"}[key]
-            y = _smooth(getattr(history, key), smooth)
+            y = moving_average(getattr(history, key), smooth)
             ax.plot(np.arange(len(y)) + offset, y, label=label)
         for step in history.epoch_end_step[:-1] if len(history.epoch_end_step) <= 60 else []:
             ax.axvline(step, color="grey", lw=0.5, ls=":")
@@ -121,19 +125,6 @@ def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_m
     html = anim.to_jshtml(default_mode="once")
     plt.close(fig)
     return html
-
-
-def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
-    """Spherical interpolation: keeps the norm a Gaussian latent vector typically has.
-
-    A straight line between two N(0, I) samples passes near the origin, where the
-    generator saw few inputs; the great-circle path stays in the typical shell.
-    """
-    a, b = z0 / z0.norm(), z1 / z1.norm()
-    omega = torch.arccos((a * b).sum().clamp(-1, 1))
-    if omega.abs() < 1e-6:
-        return (1 - t) * z0 + t * z1
-    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
 
 
 @torch.no_grad()

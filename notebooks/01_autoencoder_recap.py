@@ -53,9 +53,16 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from helpers import TensorBatches, count_parameters, load_mnist, to_signed, to_unit
-from helpers.metrics import features_and_probs, mnist_scores
-from helpers.viz import show_images
+from helpers import (
+    TensorBatches,
+    count_parameters,
+    features_and_probs,
+    load_mnist,
+    mnist_scores,
+    show_images,
+    to_signed,
+    to_unit,
+)
 
 notebook_start = time.perf_counter()
 
@@ -597,7 +604,7 @@ interpolation_explorer
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(f"notebook ran in {(time.perf_counter() - notebook_start) / 60:.1f} min ({'FAST' if FAST else 'full'} settings, "
-      f"{helpers.env.device_name(device)})")
+      f"{helpers.device_name(device)})")
 
 # %% [markdown]
 # ## Exercises

@@ -46,9 +46,19 @@ import numpy as np
 import torch
 from IPython.display import HTML, Code, display
 
-from helpers.metrics import mnist_scores
-from helpers.recipes import Setup, build, get_recipe
-from helpers.viz import SampleRecorder, animate, interpolation_explorer, plot_history, show_images
+from helpers import (
+    SampleRecorder,
+    Setup,
+    animate,
+    build,
+    get_recipe,
+    interpolation_explorer,
+    latent_of_seed,
+    mnist_scores,
+    plot_history,
+    show_images,
+    slerp,
+)
 
 notebook_start = time.perf_counter()
 
@@ -336,8 +346,8 @@ latent_dim = get_recipe("vanilla-gan-mnist").latent_dim
 
 
 def noise_of_seed(seed: int) -> torch.Tensor:
-    """One reproducible latent vector per integer seed."""
-    return torch.randn(1, latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    """One reproducible latent vector per integer seed (`helpers.latent_of_seed`: its own CPU generator)."""
+    return latent_of_seed(seed, latent_dim, device)
 
 
 interpolation_explorer(ours.generator, noise_of_seed, title="Sliding through latent space")
@@ -347,7 +357,7 @@ interpolation_explorer(ours.generator, noise_of_seed, title="Sliding through lat
 
 # %%
 with torch.no_grad():
-    rows = [torch.cat([helpers.viz.slerp(noise_of_seed(2 * i), noise_of_seed(2 * i + 1), t)
+    rows = [torch.cat([slerp(noise_of_seed(2 * i), noise_of_seed(2 * i + 1), t)
                        for t in np.linspace(0, 1, 10)]) for i in range(8)]
     show_images(ours.generator(torch.cat(rows)), nrow=10, size=6, title="Latent interpolations (left to right)")
 
@@ -380,4 +390,4 @@ with torch.no_grad():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.env.device_name(device)}")
+print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.device_name(device)}")

@@ -54,9 +54,7 @@ from IPython.display import HTML
 from matplotlib.patches import Rectangle
 from torch import nn
 
-from helpers.metrics import mnist_scores
-from helpers.recipes import Setup, build, get_recipe
-from helpers.viz import SampleRecorder, animate, plot_history, show_images
+from helpers import SampleRecorder, Setup, animate, build, get_recipe, mnist_scores, plot_history, show_images
 
 notebook_start = time.perf_counter()
 
@@ -701,4 +699,4 @@ fig.tight_layout()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.env.device_name(device)}")
+print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.device_name(device)}")

@@ -60,9 +60,23 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import HTML, display
 
-from helpers import DCGANDiscriminator, DCGANGenerator, count_parameters, dcgan_init, to_signed, to_unit
-from helpers.recipes import build, get_recipe
-from helpers.viz import SampleRecorder, animate, interpolation_explorer, plot_history, show_images, slerp
+from helpers import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    SampleRecorder,
+    animate,
+    build,
+    count_parameters,
+    dcgan_init,
+    get_recipe,
+    interpolation_explorer,
+    latent_of_seed,
+    plot_history,
+    show_images,
+    slerp,
+    to_signed,
+    to_unit,
+)
 
 notebook_start = time.perf_counter()
 
@@ -124,7 +138,7 @@ print(f"{'FAST' if FAST else 'full'} settings: {N_IMAGES or 'all'} images, {EPOC
 # NBVAL_IGNORE_OUTPUT
 t0 = time.perf_counter()
 images = helpers.load_cat_faces()[:N_IMAGES]
-source = helpers.data.find_data_locations()["cat faces"]
+source = helpers.find_data_locations()["cat faces"]
 REAL_CATS = not source.startswith("not found")
 print(f"{len(images):,} images from {source if REAL_CATS else 'the generated stand-in'} "
       f"in {time.perf_counter() - t0:.1f} s")
@@ -329,7 +343,7 @@ else:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-note = f"{history.epochs} epochs on {helpers.env.device_name(device)}, {history.seconds / 60:.1f} min"
+note = f"{history.epochs} epochs on {helpers.device_name(device)}, {history.seconds / 60:.1f} min"
 export = RUN_DIR / "dcgan_cats_generator.pt"
 helpers.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
                                    for k, v in G.state_dict().items()},
@@ -439,8 +453,8 @@ else:
 
 # %%
 def noise_of_seed(seed: int) -> torch.Tensor:
-    """One reproducible latent vector per seed, on the device."""
-    return torch.randn(1, RECIPE.latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    """One reproducible latent vector per seed, on the device (`helpers.latent_of_seed`, as in notebook 02)."""
+    return latent_of_seed(seed, RECIPE.latent_dim, device)
 
 
 z_path = torch.cat([slerp(noise_of_seed(3), noise_of_seed(7), t) for t in torch.linspace(0, 1, 10).tolist()])
@@ -570,4 +584,4 @@ if recorder.frames:
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(f"notebook ran in {(time.perf_counter() - notebook_start) / 60:.1f} min "
-      f"({'FAST' if FAST else 'full'} settings, {helpers.env.device_name(device)})")
+      f"({'FAST' if FAST else 'full'} settings, {helpers.device_name(device)})")

@@ -54,11 +54,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers import GANHealthWarning, History
-from helpers.metrics import mnist_scores
-from helpers.models import MLPDiscriminator
-from helpers.recipes import build, get_recipe
-from helpers.viz import show_images
+from helpers import (
+    GANHealthWarning,
+    History,
+    MLPDiscriminator,
+    build,
+    get_recipe,
+    mnist_scores,
+    moving_average,
+    show_images,
+)
 
 notebook_start = time.perf_counter()
 
@@ -442,16 +447,10 @@ plt.show()
 # improving, slowly and with little variety (the table: about two effective classes).
 
 # %%
-def smooth(values: list[float], k: int = 50) -> np.ndarray:
-    """Running mean over ``k`` steps (shorter at the start)."""
-    k = max(1, min(k, len(values) // 4))
-    return np.convolve(values, np.ones(k) / k, mode="valid")
-
-
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 3.8))
 for run in (baseline, strong_d, strong_d_sat):
-    ax1.plot(smooth(run.history.d_fake), label=run.name)
-    ax2.semilogy(smooth(run.history.grad_norm_g), label=run.name)
+    ax1.plot(moving_average(run.history.d_fake, 50), label=run.name)
+    ax2.semilogy(moving_average(run.history.grad_norm_g, 50), label=run.name)
 ax1.set(xlabel="step", ylabel="D(G(z))", title="How sure D is that fakes are fake (0 = certain)")
 ax2.set(xlabel="step", ylabel="generator gradient norm", title="Signal reaching the generator")
 ax1.legend()

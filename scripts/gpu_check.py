@@ -37,8 +37,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import MLPDiscriminator, MLPGenerator, TensorBatches, fit  # noqa: E402
-from helpers.recipes import RECIPES, make_noise  # noqa: E402
+from helpers import RECIPES, MLPDiscriminator, MLPGenerator, TensorBatches, fit, make_noise  # noqa: E402
 
 Result = tuple[bool, str]
 

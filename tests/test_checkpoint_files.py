@@ -17,7 +17,7 @@ from PIL import Image
 from torch import nn
 
 from helpers import CheckpointError, MLPDiscriminator, MLPGenerator, TensorBatches, fit, load_generator, save_checkpoint
-from helpers.recipes import make_noise
+from helpers.sampling import make_noise
 
 
 def tiny_generator() -> nn.Module:

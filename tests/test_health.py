@@ -18,7 +18,8 @@ from torch import nn
 from helpers import MLPDiscriminator, TensorBatches, fit, load_checkpoint
 from helpers.health import HEALTH_EVERY, HEALTH_WARMUP, GANHealthWarning, HealthMonitor, TrainingDiverged
 from helpers.history import STEP_KEYS, History
-from helpers.recipes import RECIPES, build, load_dataset, make_noise
+from helpers.recipes import RECIPES, build, load_dataset
+from helpers.sampling import make_noise
 
 
 def window(n: int = HEALTH_EVERY, **values: float) -> torch.Tensor:

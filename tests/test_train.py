@@ -22,9 +22,8 @@ from helpers import (
     load_generator,
 )
 from helpers.checkpoint import restore_rng
-from helpers.recipes import make_noise
+from helpers.sampling import generator_ema, make_noise
 from helpers.train import _resume as resume_from
-from helpers.train import generator_ema
 from helpers.viz import SampleRecorder, grid_array
 
 
