@@ -14,10 +14,19 @@ import sys
 from pathlib import Path
 from typing import NoReturn
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .runfolder import CHECKPOINT, RUN_INFO
+from .checkpoint import CheckpointError, describe_file, load_generator, run_differences
+from .data import BadDataError, DataNotFoundError, describe_runtime
+from .env import get_device
+from .health import TrainingDiverged
+from .metrics import mnist_scores
+from .recipes import RECIPES, build, get_recipe
+from .runfolder import CHECKPOINT, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
+from .sampling import draw_samples, make_noise
+from .viz import grid_array
 
 #: ``--precision`` choices and what they mean as ``fit(amp=...)``.
 PRECISIONS = {"auto": None, "fp32": False, "bf16": torch.bfloat16, "fp16": torch.float16}
@@ -31,15 +40,12 @@ SETTING_NAMES = {"recipe": "recipe {}", "seed": "--seed {}", "limit": "--limit {
 
 class _Parser(argparse.ArgumentParser):
     """argparse whose usage errors are one line too."""
-
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
 
 def _device(name: str | None) -> torch.device:
     """:func:`helpers.get_device`, its missing-device ``RuntimeError`` as the ``ValueError`` the CLI reports."""
-    from .env import get_device
-
     try:
         return get_device(name)
     except RuntimeError as exc:
@@ -70,14 +76,6 @@ def _setting(key: str, value: object) -> str:
 
 
 def _train(args: argparse.Namespace) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from .checkpoint import run_differences
-    from .recipes import RECIPES, build
-    from .runfolder import claim, stored_run
-    from .viz import grid_array
-
     _check_train_args(args, RECIPES[args.recipe].batch_size)
     device = _device(args.device)
     out = Path(args.out)
@@ -118,19 +116,12 @@ def _train(args: argparse.Namespace) -> None:
         G = setup.generator.eval()
         torch.manual_seed(args.seed)
         with torch.no_grad():
-            import matplotlib.pyplot as plt
-
             plt.imsave(out / "samples.png", grid_array(G(setup.noise(64))))
         (out / "history.json").write_text(json.dumps(history.to_dict()))
     print(history.summary())
 
 
 def _sample(args: argparse.Namespace) -> None:
-    from .checkpoint import load_generator
-    from .recipes import get_recipe
-    from .runfolder import read_run_info
-    from .sampling import draw_samples, make_noise
-
     if args.n < 1:
         raise ValueError(f"--n {args.n}: draw 1 sample or more (10000 to compare scores).")
     if args.seed not in SEEDS:
@@ -158,8 +149,6 @@ def _sample(args: argparse.Namespace) -> None:
 
 def _read_samples(path: Path) -> np.ndarray:
     """The array in a ``.npy`` file of samples, or a ``ValueError`` that says what the file is instead."""
-    from .checkpoint import describe_file
-
     if not path.exists():
         raise ValueError(f"{path} does not exist; make it with `python -m helpers sample RUN_DIR --out {path}`.")
     if path.is_dir():
@@ -176,15 +165,11 @@ def _read_samples(path: Path) -> np.ndarray:
 
 
 def _score(args: argparse.Namespace) -> None:
-    from .metrics import mnist_scores
-
     print(json.dumps(mnist_scores(_read_samples(Path(args.file))), indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Parse ``argv`` and run one sub-command; an error ends the process with one line on stderr."""
-    from .recipes import RECIPES
-
     parser = _Parser(prog="python -m helpers", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print platform, device, versions and data locations")
@@ -212,15 +197,9 @@ def main(argv: list[str] | None = None) -> None:
     score.add_argument("file")
 
     args = parser.parse_args(argv)
-    from .checkpoint import CheckpointError
-    from .data import BadDataError, DataNotFoundError
-    from .health import TrainingDiverged
-    from .runfolder import RunFolderError
 
     try:
         if args.command == "info":
-            from .env import describe_runtime
-
             print(describe_runtime(_device(None)))
         else:
             {"train": _train, "sample": _sample, "score": _score}[args.command](args)

@@ -21,6 +21,7 @@ import hashlib
 import math
 import numbers
 import os
+import platform
 import re
 import struct
 import warnings
@@ -31,7 +32,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torchvision
 from PIL import Image, ImageOps, UnidentifiedImageError
+from torchvision.datasets import MNIST
 
 from . import env
 
@@ -253,8 +256,6 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
     elif (cache := _writable_cache()) is None:
         tried.append(f"download: the cache folder {cache_dir()} cannot be written; set GAN_CACHE_DIR")
     else:
-        from torchvision.datasets import MNIST
-
         try:
             MNIST(str(cache), train=train, download=True)
         except Exception as exc:  # no network, mirror down, disk full
@@ -496,7 +497,7 @@ def _kagglehub_folder(tried: list[str]) -> Path | None:
         tried.append("kagglehub download: skipped because GAN_OFFLINE=1")
         return None
     try:
-        import kagglehub
+        import kagglehub  # optional (only the cat-face download needs it): imported only when used
     except ImportError:
         tried.append("kagglehub download: kagglehub is not installed (pip install kagglehub)")
         return None
@@ -661,3 +662,21 @@ class TensorBatches:
         for i in range(skip, len(self)):
             stop = len(perm) if i == last and not self.drop_last else (i + 1) * self.batch_size
             yield to_signed(self.images[perm[i * self.batch_size:stop]])
+
+
+def describe_runtime(device: torch.device | None = None) -> str:
+    """A few lines that say where this notebook runs and which data it will find.
+
+    Printed by every setup cell, so a learner (or a bug report) shows the platform,
+    device, versions and data locations at a glance.
+    """
+    device = device or env.get_device()
+    lines = [
+        f"platform     : {env.detect_platform()} (Python {platform.python_version()})",
+        f"device       : {device.type} - {env.device_name(device)}",
+        f"torch        : {torch.__version__}, torchvision {torchvision.__version__}",
+        f"mode         : {'FAST (GAN_FAST=1: small data, few epochs)' if env.FAST else 'full settings'}",
+    ]
+    for name, where in find_data_locations().items():
+        lines.append(f"{name:<13}: {where}")
+    return "\n".join(lines)

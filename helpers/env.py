@@ -188,25 +188,3 @@ def device_name(device: torch.device) -> str:
     if device.type == "mps":
         return "Apple GPU (MPS)"
     return f"CPU ({_platform.machine()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
-
-
-def describe_runtime(device: torch.device | None = None) -> str:
-    """A few lines that say where this notebook runs and which data it will find.
-
-    Printed by every setup cell, so a learner (or a bug report) shows the platform,
-    device, versions and data locations at a glance.
-    """
-    import torchvision
-
-    from .data import find_data_locations
-
-    device = device or get_device()
-    lines = [
-        f"platform     : {detect_platform()} (Python {_platform.python_version()})",
-        f"device       : {device.type} - {device_name(device)}",
-        f"torch        : {torch.__version__}, torchvision {torchvision.__version__}",
-        f"mode         : {'FAST (GAN_FAST=1: small data, few epochs)' if FAST else 'full settings'}",
-    ]
-    for name, where in find_data_locations().items():
-        lines.append(f"{name:<13}: {where}")
-    return "\n".join(lines)

@@ -8,14 +8,10 @@ from __future__ import annotations
 import math
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import torch
 
-from .history import STEP_KEYS
-
-if TYPE_CHECKING:  # for annotations only: history does not import this module
-    from .history import History
+from .history import STEP_KEYS, History
 
 #: Health checks run on windows of this many steps (one device sync per window).
 HEALTH_EVERY = 100

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .data import BadDataError, TensorBatches, load_mnist
+from .data import BadDataError, TensorBatches, load_cat_faces, load_mnist
 from .env import Precision, choose_precision, cpu_has_native_bf16
 from .history import History
 from .models import (
@@ -181,7 +181,6 @@ def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
     if name == "mnist":
         images = load_mnist(train=True)[0]
     elif name == "cats":
-        from .data import load_cat_faces
         images = load_cat_faces()
     else:
         raise ValueError(f"unknown dataset {name!r}")

@@ -37,12 +37,12 @@ def _try_lock(fd: int) -> bool:
     """Take the exclusive lock on ``fd`` without waiting; ``False`` when another process holds it."""
     try:
         if os.name == "nt":
-            import msvcrt
+            import msvcrt  # Windows only: imported where it exists
 
             os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         else:
-            import fcntl
+            import fcntl  # POSIX only: imported where it exists
 
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -165,6 +166,111 @@ def _resume(checkpoint: str | Path, G: nn.Module, D: nn.Module, opt_g: torch.opt
     return History.from_dict(state["history"]), int(state["epoch"]), int(state["step_in_epoch"])
 
 
+class _Budget:
+    """The epochs and seconds a run may take, resumed parts included, and the progress bar that shows them."""
+
+    def __init__(self, epochs: int | None, max_seconds: float | None, progress: bool) -> None:
+        if epochs is None and max_seconds is None:
+            raise ValueError("Give epochs=..., max_seconds=..., or both.")
+        if (epochs is not None and epochs < 0) or (max_seconds is not None and not max_seconds > 0):
+            raise ValueError(f"epochs must be >= 0 and max_seconds > 0 (got epochs={epochs}, "
+                             f"max_seconds={max_seconds}).")
+        self.epochs, self.max_seconds, self.progress = epochs, max_seconds, progress
+
+    @contextlib.contextmanager
+    def running(self, history: History, steps_per_epoch: int) -> Iterator[None]:
+        """Start the clock where ``history`` left it, and show a bar of steps (or of seconds) while training."""
+        self.start = time.perf_counter() - history.seconds
+        by_steps = self.epochs is not None
+        total = self.epochs * steps_per_epoch if by_steps else math.ceil(self.max_seconds)
+        done = history.steps if by_steps else int(history.seconds)
+        self.bar = tqdm(total=total, initial=min(done, total), unit="step" if by_steps else "s",
+                        disable=not self.progress, leave=True)
+        try:
+            yield
+        finally:
+            self.bar.close()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def tick(self) -> None:
+        """One step done: advance the bar."""
+        self.bar.update(1 if self.epochs is not None else int(self.elapsed()) - self.bar.n)
+
+    def spent(self) -> bool:
+        return self.max_seconds is not None and self.elapsed() >= self.max_seconds
+
+    def more_epochs(self, epoch: int, history: History) -> bool:
+        """Whether another epoch starts: by the epoch count, and by the time saved in ``history`` (as a resume sees
+        it, so a resumed run whose budget is spent trains nothing)."""
+        time_left = self.max_seconds is None or history.seconds < self.max_seconds
+        return (self.epochs is None or epoch < self.epochs) and time_left
+
+
+def _check(monitor: HealthMonitor | None, scaler: torch.amp.GradScaler | None, history: History, budget: _Budget,
+           rows: list[torch.Tensor], checked: int) -> int:
+    """Run the health checks on ``rows[checked:]`` (one device sync); return the new ``checked``.
+
+    On divergence the rows join ``history`` (for plotting what led to it) before the error propagates.
+    """
+    if monitor is not None and len(rows) > checked:
+        try:
+            monitor.check(torch.stack(rows[checked:]).cpu(), history.steps + checked, history,
+                          scaler.get_scale() if scaler is not None else None)
+        except TrainingDiverged:
+            history.extend(rows)
+            history.seconds = budget.elapsed()
+            raise
+    return len(rows)
+
+
+def _train_epoch(step: Callable[[torch.Tensor], torch.Tensor], data: TensorBatches, skip: int, history: History,
+                 budget: _Budget, check: Callable[[list[torch.Tensor], int], int]) -> int:
+    """One epoch of ``step`` from batch ``skip``, until the epoch or the time budget ends.
+
+    The statistics join ``history`` after the health checks passed (NaN weights never reach a
+    checkpoint). Returns the batches of this epoch done: ``len(data)`` when it finished.
+    """
+    rows: list[torch.Tensor] = []
+    checked, done = 0, skip
+    for real in data.epoch(skip):
+        rows.append(step(real))
+        done += 1
+        if len(rows) - checked >= HEALTH_EVERY:
+            checked = check(rows, checked)
+        budget.tick()
+        if done < len(data) and budget.spent():
+            break
+    check(rows, checked)
+    history.extend(rows)
+    history.seconds = budget.elapsed()
+    return done
+
+
+def _save(checkpoint: str | Path | None, history: History, epoch: int, step_in_epoch: int, batch_rng: torch.Tensor,
+          parts: dict[str, object]) -> None:
+    """Write everything a resume needs (``parts``: the state dicts and the run settings), if checkpointing."""
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, **{k: v.state_dict() if hasattr(v, "state_dict") else v
+                                       for k, v in parts.items() if v is not None},
+                        history=history.to_dict(), epoch=epoch, step_in_epoch=step_in_epoch,
+                        rng=capture_rng(batch_rng))
+
+
+def _end_epoch(epoch: int, history: History, budget: _Budget, callbacks: Sequence[Callable[[EpochEnd], None]],
+               G: nn.Module, D: nn.Module) -> None:
+    """Record the epoch's end, show its averages, and hand it to the callbacks (which may switch modes)."""
+    history.epoch_end_step.append(history.steps)
+    history.epoch_end_seconds.append(history.seconds)
+    steps = history.steps - (history.epoch_end_step[-2] if history.epochs > 1 else 0)
+    budget.bar.set_postfix_str(f"epoch {epoch} | " + history.summary(steps).split(" | ", 1)[1], refresh=False)
+    for callback in callbacks:
+        callback(EpochEnd(epoch, G, D, history))
+    G.train()
+    D.train()
+
+
 def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Optimizer,
         opt_d: torch.optim.Optimizer, noise: Callable[[int], torch.Tensor], *, epochs: int | None = None,
         max_seconds: float | None = None, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
@@ -200,89 +306,29 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     checkpoint; a resume whose ``run`` differs from the stored one in any setting both hold raises
     :class:`CheckpointError` instead of continuing another run's weights.
     """
-    if epochs is None and max_seconds is None:
-        raise ValueError("Give epochs=..., max_seconds=..., or both.")
-    if (epochs is not None and epochs < 0) or (max_seconds is not None and not max_seconds > 0):
-        raise ValueError(f"epochs must be >= 0 and max_seconds > 0 (got epochs={epochs}, max_seconds={max_seconds}).")
-    G.train()
-    D.train()
-    history, epoch, skip = History(), 0, 0
+    budget = _Budget(epochs, max_seconds, progress)
     precision: Precision = choose_precision(data.device, amp)
-    autocast, scaler = precision.autocast(), precision.grad_scaler()
+    scaler = precision.grad_scaler()
+    history, epoch, skip = History(), 0, 0
     if resume and checkpoint is not None and Path(checkpoint).exists():
         history, epoch, skip = _resume(checkpoint, G, D, opt_g, opt_d, data, scaler, ema, run)
-
-    def save(epoch: int, step_in_epoch: int, batch_rng: torch.Tensor) -> None:
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, G=G.state_dict(), D=D.state_dict(), opt_g=opt_g.state_dict(),
-                            opt_d=opt_d.state_dict(), history=history.to_dict(), epoch=epoch,
-                            step_in_epoch=step_in_epoch, rng=capture_rng(batch_rng),
-                            **({"scaler": scaler.state_dict()} if scaler is not None else {}),
-                            **({"G_ema": ema.state_dict()} if ema is not None else {}),
-                            **({"run": run} if run is not None else {}))
-
-    budget_steps = None if epochs is None else epochs * len(data)
-    total = budget_steps if budget_steps is not None else math.ceil(max_seconds)
-    done = history.steps if budget_steps is not None else int(history.seconds)
-    bar = tqdm(total=total, initial=min(done, total), unit="step" if budget_steps is not None else "s",
-               disable=not progress, leave=True)
-    start = time.perf_counter() - history.seconds
-    # a resumed run whose budget is already spent (a notebook re-executed after training) trains nothing
-    out_of_time = max_seconds is not None and history.seconds >= max_seconds
+    parts = {"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d, "scaler": scaler, "G_ema": ema, "run": run}
+    step = partial(train_step, G, D, noise=noise, opt_g=opt_g, opt_d=opt_d, autocast=precision.autocast(),
+                   scaler=scaler, saturating=saturating, real_label=real_label, ema=ema)
     monitor = HealthMonitor(saturating, checkpoint, scaled=scaler is not None) if health else None
-
-    def check(rows: list[torch.Tensor], checked: int) -> int:
-        """Run the health checks on ``rows[checked:]``; return the new ``checked``."""
-        if monitor is not None and len(rows) > checked:
-            try:
-                monitor.check(torch.stack(rows[checked:]).cpu(), history.steps + checked, history,
-                              scaler.get_scale() if scaler is not None else None)
-            except TrainingDiverged:
-                history.extend(rows)  # keep the steps that led to the blow-up for plotting
-                history.seconds = time.perf_counter() - start
-                raise
-        return len(rows)
-
-    try:
-        while (epochs is None or epoch < epochs) and not out_of_time:
+    check = partial(_check, monitor, scaler, history, budget)
+    G.train()
+    D.train()
+    with budget.running(history, len(data)):
+        while budget.more_epochs(epoch, history):
             batch_rng = data.batch_rng.get_state()
-            rows: list[torch.Tensor] = []
-            checked = 0
-            step = skip
-            for real in data.epoch(skip):
-                rows.append(train_step(G, D, real, noise, opt_g, opt_d, autocast=autocast, scaler=scaler,
-                                       saturating=saturating, real_label=real_label, ema=ema))
-                step += 1
-                if len(rows) - checked >= HEALTH_EVERY:
-                    checked = check(rows, checked)
-                now = time.perf_counter()
-                if budget_steps is not None:
-                    bar.update(1)
-                else:
-                    bar.update(int(now - start) - bar.n)
-                if max_seconds is not None and now - start >= max_seconds and step < len(data):
-                    out_of_time = True
-                    break
-            check(rows, checked)  # before anything is saved: NaN weights never reach the checkpoint
+            done = _train_epoch(step, data, skip, history, budget, check)
             if ema is not None:  # before callbacks sample from it and before it is saved
                 recalibrate_batch_norm(ema, noise, data.batch_size)
-            history.extend(rows)
-            history.seconds = time.perf_counter() - start
-            skip = 0
-            if out_of_time:  # stopped mid-epoch: remember where, to resume there
-                save(epoch, step, batch_rng)
+            if done < len(data):  # the time budget ended mid-epoch: remember where, to resume there
+                _save(checkpoint, history, epoch, done, batch_rng, parts)
                 break
-            epoch += 1
-            history.epoch_end_step.append(history.steps)
-            history.epoch_end_seconds.append(history.seconds)
-            bar.set_postfix_str(f"epoch {epoch} | " + history.summary(len(rows)).split(" | ", 1)[1], refresh=False)
-            for callback in callbacks:
-                callback(EpochEnd(epoch, G, D, history))
-            G.train()
-            D.train()
-            save(epoch, 0, data.batch_rng.get_state())
-            if max_seconds is not None and history.seconds >= max_seconds:  # the saved time, as a resume sees it
-                break
-    finally:
-        bar.close()
+            epoch, skip = epoch + 1, 0
+            _end_epoch(epoch, history, budget, callbacks, G, D)
+            _save(checkpoint, history, epoch, 0, data.batch_rng.get_state(), parts)
     return history

@@ -8,6 +8,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib import animation
 from torch import nn
 from torchvision.utils import make_grid
 
@@ -109,7 +110,6 @@ class SampleRecorder:
 def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_ms: int = 300,
             size: float = 4.0) -> str:
     """An HTML/JavaScript player of ``frames`` (e.g. :class:`SampleRecorder` grids)."""
-    from matplotlib import animation
 
     fig, ax = plt.subplots(figsize=(size, size))
     ax.axis("off")
@@ -134,7 +134,7 @@ def interpolation_explorer(G: nn.Module, noise_of_seed: Callable[[int], torch.Te
     ``noise_of_seed(seed)`` returns one latent vector (shape ``(1, latent_dim)``),
     so the seeds name reproducible points in latent space.
     """
-    import ipywidgets as widgets
+    import ipywidgets as widgets  # optional: only this widget needs it, and headless machines may lack it
 
     G.eval()
 
