@@ -39,8 +39,9 @@ notebooks: venv  ## re-execute every notebook with full settings, in place (slow
 sync: venv  ## bring each .ipynb and its .py twin together: the newer side wins, outputs are kept
 	for nb in $(NOTEBOOKS); do $(VENV)/bin/jupytext --sync "$$nb" || exit 1; done
 
-lint: venv
+lint: venv  ## ruff: lint everything, and the layout of all but the notebooks (`ruff format .` fixes that)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lock: venv  ## rewrite constraints.txt from what .venv holds (after an upgrade that passed `make test`)
 	{ sed -n '1,2p' constraints.txt; $(VENV)/bin/uv pip freeze --python $(PY) --exclude-editable \

@@ -29,8 +29,10 @@ from helpers.models import DCGANDiscriminator, DCGANGenerator
 from helpers.recipes import RECIPES, Recipe, get_recipe
 
 NUMBER = r"[\d.]+(?:e-?\d+)?"
-PATTERN = re.compile(rf"g(?P<g>\d+)(?:r(?P<r>\d+))?-d(?P<d>\d+)-b(?P<b>\d+)(?:-lr(?P<lr>{NUMBER}))?"
-                     rf"(?:-lrd(?P<lrd>{NUMBER}))?(?:-z(?P<z>\d+))?(?P<nchw>-nchw)?$")
+PATTERN = re.compile(
+    rf"g(?P<g>\d+)(?:r(?P<r>\d+))?-d(?P<d>\d+)-b(?P<b>\d+)(?:-lr(?P<lr>{NUMBER}))?"
+    rf"(?:-lrd(?P<lrd>{NUMBER}))?(?:-z(?P<z>\d+))?(?P<nchw>-nchw)?$"
+)
 
 
 def variant(name: str) -> Recipe:
@@ -43,9 +45,16 @@ def variant(name: str) -> Recipe:
     lr_g = float(m["lr"]) if m["lr"] else base.lr_g
     lr_d = float(m["lrd"]) if m["lrd"] else float(m["lr"]) if m["lr"] else base.lr_d
     return dataclasses.replace(
-        base, name=name, description=name, batch_size=int(m["b"]), lr_g=lr_g, lr_d=lr_d, latent_dim=z,
+        base,
+        name=name,
+        description=name,
+        batch_size=int(m["b"]),
+        lr_g=lr_g,
+        lr_d=lr_d,
+        latent_dim=z,
         build=lambda: (DCGANGenerator(z, 1, 28, g, refine=refine), DCGANDiscriminator(1, 28, d)),
-        channels_last=m["nchw"] is None)
+        channels_last=m["nchw"] is None,
+    )
 
 
 def register(name: str) -> str:

@@ -96,11 +96,20 @@ def reference(root: Path, device: torch.device, seconds: float, warmup: int, wor
     G.apply(recipes.dcgan_init)
     D.apply(recipes.dcgan_init)
     G, D = G.to(device), D.to(device)
-    dataset = dset.ImageFolder(str(root), transform=T.Compose([
-        T.Resize(64), T.CenterCrop(64), T.ToTensor(), T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]))
-    loader = torch.utils.data.DataLoader(dataset, batch_size=recipe.batch_size, shuffle=True,
-                                         num_workers=workers, persistent_workers=workers > 0,
-                                         pin_memory=device.type == "cuda")
+    dataset = dset.ImageFolder(
+        str(root),
+        transform=T.Compose(
+            [T.Resize(64), T.CenterCrop(64), T.ToTensor(), T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]
+        ),
+    )
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_size=recipe.batch_size,
+        shuffle=True,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        pin_memory=device.type == "cuda",
+    )
     opt_d = torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas)
     opt_g = torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas)
 
@@ -143,8 +152,13 @@ def reference(root: Path, device: torch.device, seconds: float, warmup: int, wor
 
 
 #: Variant name -> (``fit(amp=...)``, channels_last as the recipe decides it).
-FIT_VARIANTS = {"fit": (None, True), "fit-fp32": (False, True), "fit-bf16": (torch.bfloat16, True),
-                "fit-fp16": (torch.float16, True), "fit-nchw": (None, False)}
+FIT_VARIANTS = {
+    "fit": (None, True),
+    "fit-fp32": (False, True),
+    "fit-bf16": (torch.bfloat16, True),
+    "fit-fp16": (torch.float16, True),
+    "fit-nchw": (None, False),
+}
 
 
 def fast_path(images: torch.Tensor, device: torch.device, seconds: float, variant: str) -> dict:
@@ -163,8 +177,12 @@ def fast_path(images: torch.Tensor, device: torch.device, seconds: float, varian
     for _ in range(2):  # warm-up: kernels chosen (fit always does at least one step)
         run(max(1.0, seconds / 10))
     steps, dt = run(seconds)
-    return {"images": steps * setup.data.batch_size, "seconds": dt, "precision": str(setup.precision),
-            "channels_last": setup.data.images.is_contiguous(memory_format=torch.channels_last)}
+    return {
+        "images": steps * setup.data.batch_size,
+        "seconds": dt,
+        "precision": str(setup.precision),
+        "channels_last": setup.data.images.is_contiguous(memory_format=torch.channels_last),
+    }
 
 
 def main() -> None:
@@ -174,8 +192,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="timed training per variant")
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps of the reference loop first")
     parser.add_argument("--workers", type=int, default=2, help="DataLoader workers of the reference loop")
-    parser.add_argument("--variants", default="reference,fit",
-                        help=f"comma-separated: reference, {', '.join(FIT_VARIANTS)}")
+    parser.add_argument(
+        "--variants", default="reference,fit", help=f"comma-separated: reference, {', '.join(FIT_VARIANTS)}"
+    )
     args = parser.parse_args()
     device = get_device(args.device)
     if device.type == "cpu":
@@ -192,17 +211,25 @@ def main() -> None:
                 r = fast_path(tensor, device, args.seconds, name)
             else:
                 raise SystemExit(f"unknown variant {name!r}")
-            row = {"variant": name, "device": str(device), "threads": threads, "images": r["images"],
-                   "seconds": round(r["seconds"], 1), "images_per_s": round(r["images"] / r["seconds"], 1),
-                   **{k: r[k] for k in ("precision", "channels_last") if k in r}}
+            row = {
+                "variant": name,
+                "device": str(device),
+                "threads": threads,
+                "images": r["images"],
+                "seconds": round(r["seconds"], 1),
+                "images_per_s": round(r["images"] / r["seconds"], 1),
+                **{k: r[k] for k in ("precision", "channels_last") if k in r},
+            }
             print(json.dumps(row), flush=True)
             results.append(row)
     base = next((r for r in results if r["variant"] == "reference"), None)
     if base is not None:
         for r in results:
             if r is not base:
-                print(f"{r['variant']}: {r['images_per_s'] / base['images_per_s']:.2f}x the reference loop "
-                      f"({r['images_per_s']:.0f} vs {base['images_per_s']:.0f} images/s on {r['device']})")
+                print(
+                    f"{r['variant']}: {r['images_per_s'] / base['images_per_s']:.2f}x the reference loop "
+                    f"({r['images_per_s']:.0f} vs {base['images_per_s']:.0f} images/s on {r['device']})"
+                )
 
 
 if __name__ == "__main__":

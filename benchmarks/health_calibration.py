@@ -28,8 +28,16 @@ STEPS_PER_EPOCH = 250
 KEYS = ("loss_g", "d_real", "d_fake")
 
 
-def train(name: str, device: torch.device, epochs: int, *, lr_g_factor: float = 1.0,
-          d_dropout: float | None = None, saturating: bool = False, images: torch.Tensor) -> dict:
+def train(
+    name: str,
+    device: torch.device,
+    epochs: int,
+    *,
+    lr_g_factor: float = 1.0,
+    d_dropout: float | None = None,
+    saturating: bool = False,
+    images: torch.Tensor,
+) -> dict:
     """Train recipe ``name`` (optionally with notebook 05's changes); per-step statistics and epoch ends."""
     setup = build(name, device, seed=0, images=images)
     G, D, opt_g, opt_d = setup.G, setup.D, setup.opt_g, setup.opt_d
@@ -39,10 +47,24 @@ def train(name: str, device: torch.device, epochs: int, *, lr_g_factor: float = 
         opt_d = torch.optim.Adam(D.parameters(), lr=setup.recipe.lr_d, betas=setup.recipe.betas)
     if lr_g_factor != 1.0:
         opt_g = torch.optim.Adam(G.parameters(), lr=setup.recipe.lr_g * lr_g_factor, betas=setup.recipe.betas)
-    history = fit(G, D, setup.data, opt_g, opt_d, setup.noise, epochs=epochs, health=False, progress=False,
-                  saturating=saturating, amp=setup.amp, ema=setup.G_ema)
-    return {"stats": np.array([getattr(history, k) for k in KEYS], dtype=np.float32),
-            "epoch_end_step": np.array(history.epoch_end_step)}
+    history = fit(
+        G,
+        D,
+        setup.data,
+        opt_g,
+        opt_d,
+        setup.noise,
+        epochs=epochs,
+        health=False,
+        progress=False,
+        saturating=saturating,
+        amp=setup.amp,
+        ema=setup.G_ema,
+    )
+    return {
+        "stats": np.array([getattr(history, k) for k in KEYS], dtype=np.float32),
+        "epoch_end_step": np.array(history.epoch_end_step),
+    }
 
 
 def flagged_windows(run: dict, saturating: bool) -> list[str]:
@@ -57,8 +79,10 @@ def flagged_windows(run: dict, saturating: bool) -> list[str]:
             wins = d_real[a:b].mean() > HEALTH_D_WINS and d_fake[a:b].mean() < 1 - HEALTH_D_WINS
             explodes = not saturating and loss_g[a:b].mean() > HEALTH_LOSS_G_LIMIT
             if wins or explodes:
-                found.append(f"{a}-{b - 1}: loss G {loss_g[a:b].mean():.1f}, D(x) {d_real[a:b].mean():.3f}, "
-                             f"D(G(z)) {d_fake[a:b].mean():.4f}")
+                found.append(
+                    f"{a}-{b - 1}: loss G {loss_g[a:b].mean():.1f}, D(x) {d_real[a:b].mean():.3f}, "
+                    f"D(G(z)) {d_fake[a:b].mean():.4f}"
+                )
         start = end
     return found
 
@@ -74,11 +98,12 @@ def main() -> None:
     mnist = load_dataset("mnist")
     runs: dict[str, tuple[dict, bool]] = {}
     plans = [(name, {}, False) for name in RECIPES if RECIPES[name].dataset == "mnist"]
-    plans += [("vanilla-gan-mnist", {"lr_g_factor": 1 / 20, "d_dropout": 0.0}, False),
-              ("vanilla-gan-mnist", {"lr_g_factor": 1 / 20, "d_dropout": 0.0}, True),
-              ("vanilla-gan-mnist", {"lr_g_factor": 10.0}, False)]
-    labels = [name for name, _, _ in plans[:-3]] + ["05-d-20x-faster", "05-d-20x-faster-saturating",
-                                                     "05-g-10x-faster"]
+    plans += [
+        ("vanilla-gan-mnist", {"lr_g_factor": 1 / 20, "d_dropout": 0.0}, False),
+        ("vanilla-gan-mnist", {"lr_g_factor": 1 / 20, "d_dropout": 0.0}, True),
+        ("vanilla-gan-mnist", {"lr_g_factor": 10.0}, False),
+    ]
+    labels = [name for name, _, _ in plans[:-3]] + ["05-d-20x-faster", "05-d-20x-faster-saturating", "05-g-10x-faster"]
     for label, (name, changes, saturating) in zip(labels, plans):
         start = time.perf_counter()
         images = mnist[: STEPS_PER_EPOCH * RECIPES[name].batch_size]
@@ -94,9 +119,11 @@ def main() -> None:
         for line in found:
             print(f"    {line}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **{f"{label}/{part}": run[part] for label, (run, _) in runs.items()
-                                     for part in ("stats", "epoch_end_step")},
-                        **{f"{label}/saturating": np.array(s) for label, (_, s) in runs.items()})
+    np.savez_compressed(
+        args.out,
+        **{f"{label}/{part}": run[part] for label, (run, _) in runs.items() for part in ("stats", "epoch_end_step")},
+        **{f"{label}/saturating": np.array(s) for label, (_, s) in runs.items()},
+    )
 
 
 if __name__ == "__main__":

@@ -20,8 +20,16 @@ from helpers.metrics import mnist_scores
 from helpers.recipes import build
 
 
-def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: int, device: torch.device,
-                    n_samples: int = 10000, *, each_epoch: bool = False) -> dict:
+def train_and_score(
+    name: str,
+    seconds: float | None,
+    epochs: int | None,
+    seed: int,
+    device: torch.device,
+    n_samples: int = 10000,
+    *,
+    each_epoch: bool = False,
+) -> dict:
     """Train ``name`` for the budget and return its scores, steps, epochs and seconds.
 
     ``each_epoch=True`` also scores after every epoch (``per_epoch``: epoch, steps, Fréchet
@@ -36,17 +44,25 @@ def train_and_score(name: str, seconds: float | None, epochs: int | None, seed: 
         return mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))
 
     def score_epoch(end: EpochEnd) -> None:
-        curve.append({"epoch": end.epoch, "steps": end.history.steps,
-                      "frechet_distance": round(score()["frechet_distance"], 1)})
+        curve.append(
+            {"epoch": end.epoch, "steps": end.history.steps, "frechet_distance": round(score()["frechet_distance"], 1)}
+        )
 
     start = time.perf_counter()
-    history = setup.fit(epochs=epochs, max_seconds=seconds, progress=False,
-                        callbacks=[score_epoch] if each_epoch else [])
+    history = setup.fit(
+        epochs=epochs, max_seconds=seconds, progress=False, callbacks=[score_epoch] if each_epoch else []
+    )
     wall = time.perf_counter() - start
     scores = score()
-    return {"recipe": name, "seconds": round(wall, 1), "steps": history.steps, "epochs": round(
-        history.steps / len(setup.data), 2), "threads": torch.get_num_threads(), **scores,
-        **({"per_epoch": curve} if each_epoch else {})}
+    return {
+        "recipe": name,
+        "seconds": round(wall, 1),
+        "steps": history.steps,
+        "epochs": round(history.steps / len(setup.data), 2),
+        "threads": torch.get_num_threads(),
+        **scores,
+        **({"per_epoch": curve} if each_epoch else {}),
+    }
 
 
 def main() -> None:
@@ -59,8 +75,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
-    results = [train_and_score(name, args.seconds, args.epochs, args.seed, get_device(args.device))
-               for name in args.recipes]
+    results = [
+        train_and_score(name, args.seconds, args.epochs, args.seed, get_device(args.device)) for name in args.recipes
+    ]
     for r in results:
         print(json.dumps(r))
     for r in results[1:]:

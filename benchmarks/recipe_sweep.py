@@ -55,8 +55,9 @@ def sweep(register: Callable[[str], str], description: str) -> None:
         parser.error("--each-epoch needs --epochs: scoring inside a time budget would eat into it")
     seconds = None if args.epochs is not None else args.seconds if args.seconds is not None else 120
     for spec in args.variants:
-        r = train_and_score(register(spec), seconds, args.epochs, args.seed, get_device(args.device),
-                            each_epoch=args.each_epoch)
+        r = train_and_score(
+            register(spec), seconds, args.epochs, args.seed, get_device(args.device), each_epoch=args.each_epoch
+        )
         if not args.each_epoch:  # otherwise the seconds include the scoring
             r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)
         print(json.dumps({k: v for k, v in r.items() if k != "class_shares"}), flush=True)

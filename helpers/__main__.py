@@ -34,12 +34,18 @@ PRECISIONS = {"auto": None, "fp32": False, "bf16": torch.bfloat16, "fp16": torch
 SEEDS = range(2**63)
 SEED_RANGE = "a whole number from 0 to 2**63 - 1"
 #: How each run setting reads in a message: the option that sets it.
-SETTING_NAMES = {"recipe": "recipe {}", "seed": "--seed {}", "limit": "--limit {}", "images": "{} training images",
-                 "batch_size": "batch size {}"}
+SETTING_NAMES = {
+    "recipe": "recipe {}",
+    "seed": "--seed {}",
+    "limit": "--limit {}",
+    "images": "{} training images",
+    "batch_size": "batch size {}",
+}
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse whose usage errors are one line too."""
+
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
 
@@ -59,8 +65,10 @@ def _check_train_args(args: argparse.Namespace, batch_size: int) -> None:
     if args.max_seconds is not None and not (math.isfinite(args.max_seconds) and args.max_seconds > 0):
         raise ValueError(f"--max-seconds {args.max_seconds}: give a finite time budget above 0 (or give --epochs).")
     if args.limit is not None and args.limit < batch_size:
-        raise ValueError(f"--limit {args.limit}: {args.recipe} needs at least one batch ({batch_size} images); "
-                         f"pass --limit {batch_size} or more, or leave it out to train on all images.")
+        raise ValueError(
+            f"--limit {args.limit}: {args.recipe} needs at least one batch ({batch_size} images); "
+            f"pass --limit {batch_size} or more, or leave it out to train on all images."
+        )
     if args.seed not in SEEDS:
         raise ValueError(f"--seed {args.seed}: use {SEED_RANGE}.")
     out = Path(args.out)
@@ -83,29 +91,44 @@ def _train(args: argparse.Namespace) -> None:
     with claim(out):
         stored = stored_run(out)
         if stored is not None and stored.get("recipe") != args.recipe:
-            raise ValueError(f"{out} holds a run of recipe {stored['recipe']!r}, not {args.recipe!r}: "
-                             "choose another --out.")
+            raise ValueError(
+                f"{out} holds a run of recipe {stored['recipe']!r}, not {args.recipe!r}: choose another --out."
+            )
         setup = build(args.recipe, device, seed=args.seed, limit=args.limit, amp=PRECISIONS[args.precision])
         images = len(setup.data.images)
         if args.limit is not None and images < args.limit:
-            raise ValueError(f"--limit {args.limit}: {setup.recipe.dataset} has only {images} training images "
-                             f"here; pass --limit {images} or less, or leave it out.")
-        run = {"recipe": args.recipe, "seed": args.seed, "limit": args.limit, "images": images,
-               "batch_size": setup.data.batch_size}
+            raise ValueError(
+                f"--limit {args.limit}: {setup.recipe.dataset} has only {images} training images "
+                f"here; pass --limit {images} or less, or leave it out."
+            )
+        run = {
+            "recipe": args.recipe,
+            "seed": args.seed,
+            "limit": args.limit,
+            "images": images,
+            "batch_size": setup.data.batch_size,
+        }
         differ = run_differences(stored or {}, run)
         if differ:
             there = ", ".join(_setting(k, old) for k, (old, _) in differ.items())
             here = ", ".join(_setting(k, new) for k, (_, new) in differ.items())
-            raise ValueError(f"{out} holds a run with {there}, not {here}: choose another --out, or pass the "
-                             "same settings.")
+            raise ValueError(
+                f"{out} holds a run with {there}, not {here}: choose another --out, or pass the same settings."
+            )
         if ckpt.exists():
             print(f"resuming from {ckpt}")
         print(f"training {args.recipe} on {device} in {setup.precision}")
         before = meta.read_text() if meta.exists() else None
         meta.write_text(json.dumps(run))
         try:
-            history = setup.fit(epochs=args.epochs, max_seconds=args.max_seconds, checkpoint=ckpt, resume=True,
-                                progress=not args.quiet, run=run)
+            history = setup.fit(
+                epochs=args.epochs,
+                max_seconds=args.max_seconds,
+                checkpoint=ckpt,
+                resume=True,
+                progress=not args.quiet,
+                run=run,
+            )
         except BaseException:
             if not ckpt.exists():  # nothing trained was kept: leave the folder as it was
                 if before is None:
@@ -128,18 +151,24 @@ def _sample(args: argparse.Namespace) -> None:
         raise ValueError(f"--seed {args.seed}: use {SEED_RANGE}.")
     out = Path(args.out)
     if out.suffix != ".npy":
-        raise ValueError(f"--out {out}: the samples file must end in .npy (np.save would add it), e.g. "
-                         f"--out {out.with_name(out.name + '.npy')}.")
+        raise ValueError(
+            f"--out {out}: the samples file must end in .npy (np.save would add it), e.g. "
+            f"--out {out.with_name(out.name + '.npy')}."
+        )
     if out.is_dir() or not out.parent.is_dir():
-        raise ValueError(f"--out {out}: {'it is a folder' if out.is_dir() else f'no folder {out.parent}'}; "
-                         "give a .npy file in an existing folder.")
+        raise ValueError(
+            f"--out {out}: {'it is a folder' if out.is_dir() else f'no folder {out.parent}'}; "
+            "give a .npy file in an existing folder."
+        )
     run = Path(args.run)
     if run.is_file():
         raise ValueError(f"{run} is a file, not a run folder: pass the folder that `train --out` wrote.")
     ckpt, meta = run / CHECKPOINT, run / RUN_INFO
     if not meta.exists() or not ckpt.exists():
-        raise ValueError(f"{run} is not a finished run folder (needs {RUN_INFO} and {CHECKPOINT}); "
-                         "make one with `python -m helpers train RECIPE --out DIR`.")
+        raise ValueError(
+            f"{run} is not a finished run folder (needs {RUN_INFO} and {CHECKPOINT}); "
+            "make one with `python -m helpers train RECIPE --out DIR`."
+        )
     recipe = get_recipe(read_run_info(run)["recipe"])
     G = load_generator(recipe.build()[0], ckpt)
     images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed)
@@ -155,13 +184,17 @@ def _read_samples(path: Path) -> np.ndarray:
         raise ValueError(f"{path} is a folder: pass a .npy file of samples (`python -m helpers sample` writes one).")
     kind = describe_file(path)
     if kind != "a NumPy .npy array":
-        raise ValueError(f"{path} is {kind}, not a NumPy .npy array: save the images with np.save(path, images) "
-                         "as float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28).")
+        raise ValueError(
+            f"{path} is {kind}, not a NumPy .npy array: save the images with np.save(path, images) "
+            "as float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28)."
+        )
     try:
         return np.load(path)
     except (ValueError, OSError, EOFError) as exc:
-        raise ValueError(f"{path} is a .npy file NumPy cannot read as numbers ({exc}): write the samples again "
-                         "with `python -m helpers sample` or np.save(path, images.astype(np.float32)).") from exc
+        raise ValueError(
+            f"{path} is a .npy file NumPy cannot read as numbers ({exc}): write the samples again "
+            "with `python -m helpers sample` or np.save(path, images.astype(np.float32))."
+        ) from exc
 
 
 def _score(args: argparse.Namespace) -> None:
@@ -182,8 +215,12 @@ def main(argv: list[str] | None = None) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps (default: the fastest available)")
     train.add_argument("--limit", type=int, default=None, help="train on the first N images only")
-    train.add_argument("--precision", choices=list(PRECISIONS), default="auto",
-                       help="auto: the recipe's and device's measured choice; fp16 adds a gradient scaler")
+    train.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        default="auto",
+        help="auto: the recipe's and device's measured choice; fp16 adds a gradient scaler",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument("--out", required=True, help="run folder: checkpoint, samples.png, history.json")
 

@@ -83,15 +83,21 @@ def _unreadable(path: Path, exc: Exception) -> str:
     kind = describe_file(path)
     found = re.search(r"GLOBAL ([\w.]+)", str(exc))
     if found:
-        return (f"{path} is not a readable checkpoint: it is a PyTorch file holding pickled Python objects "
-                f"({found[1]}), such as a whole model saved with torch.save(model) or NumPy values, which helpers "
-                "does not load (weights_only=True: no code runs). Save tensors only, e.g. "
-                "helpers.save_checkpoint(path, G=G.state_dict()).")
+        return (
+            f"{path} is not a readable checkpoint: it is a PyTorch file holding pickled Python objects "
+            f"({found[1]}), such as a whole model saved with torch.save(model) or NumPy values, which helpers "
+            "does not load (weights_only=True: no code runs). Save tensors only, e.g. "
+            "helpers.save_checkpoint(path, G=G.state_dict())."
+        )
     if kind.startswith(("a PyTorch file", "an empty file", "a cut-short")):
-        return (f"{path} is not a readable checkpoint: it is {kind} that cannot be read ({type(exc).__name__}), "
-                "cut short or damaged, e.g. by an interrupted copy. Copy it again, or delete it to start afresh.")
-    return (f"{path} is not a readable checkpoint: it is {kind}. Pass a .pt file written by helpers.fit or "
-            "helpers.save_checkpoint.")
+        return (
+            f"{path} is not a readable checkpoint: it is {kind} that cannot be read ({type(exc).__name__}), "
+            "cut short or damaged, e.g. by an interrupted copy. Copy it again, or delete it to start afresh."
+        )
+    return (
+        f"{path} is not a readable checkpoint: it is {kind}. Pass a .pt file written by helpers.fit or "
+        "helpers.save_checkpoint."
+    )
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict:
@@ -112,8 +118,10 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     except Exception as exc:
         raise CheckpointError(_unreadable(path, exc)) from exc
     if not isinstance(state, dict):
-        raise CheckpointError(f"{path} holds a {type(state).__name__}, not a checkpoint (a dict of state dicts, "
-                              "as helpers.fit and save_checkpoint write).")
+        raise CheckpointError(
+            f"{path} holds a {type(state).__name__}, not a checkpoint (a dict of state dicts, "
+            "as helpers.fit and save_checkpoint write)."
+        )
     return state
 
 
@@ -132,9 +140,11 @@ def require_training_checkpoint(state: Mapping, path: str | Path) -> None:
     """Raise :class:`CheckpointError` unless ``state`` holds everything :func:`helpers.fit` resumes from."""
     missing = [key for key in TRAINING_KEYS if key not in state]
     if missing:
-        raise CheckpointError(f"{path} is {describe_state(state)}, not a training checkpoint (it lacks "
-                              f"{', '.join(missing)}), so training cannot resume from it: train into another "
-                              "folder (or checkpoint path), and keep this file.")
+        raise CheckpointError(
+            f"{path} is {describe_state(state)}, not a training checkpoint (it lacks "
+            f"{', '.join(missing)}), so training cannot resume from it: train into another "
+            "folder (or checkpoint path), and keep this file."
+        )
 
 
 def run_differences(saved: Mapping, wanted: Mapping) -> dict[str, tuple]:
@@ -166,9 +176,11 @@ def load_weights(model: nn.Module, state: Mapping, what: str, path: str | Path) 
         model.load_state_dict(_unwrapped(state, model))
     except RuntimeError as exc:
         first = str(exc).strip().splitlines()[1:2] or [str(exc)[:200]]
-        raise CheckpointError(f"{path} holds a {what} of a different shape than the {type(model).__name__} built "
-                              f"here ({first[0].strip()}): it was made for other networks (another recipe or "
-                              "settings). Load it into those, or train into another folder.") from exc
+        raise CheckpointError(
+            f"{path} holds a {what} of a different shape than the {type(model).__name__} built "
+            f"here ({first[0].strip()}): it was made for other networks (another recipe or "
+            "settings). Load it into those, or train into another folder."
+        ) from exc
 
 
 def _to_bytes(state: torch.Tensor) -> bytes:
@@ -186,8 +198,10 @@ def capture_rng(batch_rng: torch.Tensor) -> dict[str, bytes | list[bytes]]:
     (:class:`helpers.TensorBatches`), taken at the start of the current epoch. Also kept: torch's
     CPU state, and the CUDA states of every GPU (when CUDA was used) or the MPS state.
     """
-    states: dict[str, bytes | list[bytes]] = {"torch": _to_bytes(torch.get_rng_state()),
-                                              "batches": _to_bytes(batch_rng)}
+    states: dict[str, bytes | list[bytes]] = {
+        "torch": _to_bytes(torch.get_rng_state()),
+        "batches": _to_bytes(batch_rng),
+    }
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         states["cuda"] = [_to_bytes(s) for s in torch.cuda.get_rng_state_all()]
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
@@ -203,8 +217,10 @@ def restore_rng(states: dict, batch_rng: torch.Generator) -> None:
     ``states`` is not what :func:`capture_rng` writes.
     """
     if not isinstance(states, dict) or not all(isinstance(states.get(k), bytes) for k in ("torch", "batches")):
-        raise CheckpointError("the checkpoint's random states are not in this version's format (bytes): it "
-                              "was written by another version of helpers. Use another output folder.")
+        raise CheckpointError(
+            "the checkpoint's random states are not in this version's format (bytes): it "
+            "was written by another version of helpers. Use another output folder."
+        )
     torch.set_rng_state(_to_state(states["torch"]))
     batch_rng.set_state(_to_state(states["batches"]))
     if "cuda" in states and torch.cuda.is_available():
@@ -214,8 +230,9 @@ def restore_rng(states: dict, batch_rng: torch.Generator) -> None:
         torch.mps.set_rng_state(_to_state(states["mps"]))
 
 
-def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu",
-                   averaged: bool = True) -> nn.Module:
+def load_generator(
+    G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu", averaged: bool = True
+) -> nn.Module:
     """Load the generator from a :func:`helpers.fit` checkpoint or an export into ``G`` (eval mode); returns ``G``.
 
     An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), ...)``, half precision
@@ -229,7 +246,9 @@ def load_generator(G: nn.Module, checkpoint: str | Path, map_location: str | tor
     elif "G" in state:
         weights = state["G"]
     else:
-        raise CheckpointError(f"{checkpoint} is {describe_state(state)}, not a generator checkpoint: expected a file "
-                              "with a 'G' entry, as helpers.fit and save_checkpoint(path, G=G.state_dict()) write.")
+        raise CheckpointError(
+            f"{checkpoint} is {describe_state(state)}, not a generator checkpoint: expected a file "
+            "with a 'G' entry, as helpers.fit and save_checkpoint(path, G=G.state_dict()) write."
+        )
     load_weights(G, weights, "generator", checkpoint)
     return G.eval()

@@ -40,8 +40,7 @@ from . import env
 
 CATS_SLUG = "spandan2/cats-faces-64x64-for-generative-models"
 CATS_FOLDER = "cats-faces-64x64-for-generative-models"
-MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 #: Where a single MNIST file can be fetched again (torchvision's first mirror).
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pbm"}
@@ -64,6 +63,7 @@ class BadDataError(ValueError):
 
 # ------------------------------------------------------------------ locations and caches
 
+
 def cache_dir() -> Path:
     """Folder for downloads and decoded caches (``GAN_CACHE_DIR`` overrides); not created here.
 
@@ -81,9 +81,12 @@ def _warn_cache_unwritable(folder: Path, exc: OSError) -> None:
     """Warn once per folder and process that the cache cannot be written."""
     if folder not in _CACHE_WARNED:
         _CACHE_WARNED.add(folder)
-        warnings.warn(f"Could not write to the cache folder {folder} ({exc}); data is decoded "
-                      "in memory and will be decoded (or downloaded) again next time. Set GAN_CACHE_DIR to "
-                      "a writable folder to keep it.", stacklevel=4)
+        warnings.warn(
+            f"Could not write to the cache folder {folder} ({exc}); data is decoded "
+            "in memory and will be decoded (or downloaded) again next time. Set GAN_CACHE_DIR to "
+            "a writable folder to keep it.",
+            stacklevel=4,
+        )
 
 
 def _writable_cache() -> Path | None:
@@ -119,19 +122,26 @@ def _data_dir_from_env() -> Path | None:
     value = os.environ.get("GAN_DATA_DIR")
     if not value:
         return None
-    return _existing_folder(value, f"GAN_DATA_DIR={value!r}", f"set it to the folder that holds MNIST/raw/ and/or "
-                            f"{CATS_FOLDER}/cats/, or unset it (FAST mode then uses stand-ins)")
+    return _existing_folder(
+        value,
+        f"GAN_DATA_DIR={value!r}",
+        f"set it to the folder that holds MNIST/raw/ and/or "
+        f"{CATS_FOLDER}/cats/, or unset it (FAST mode then uses stand-ins)",
+    )
 
 
 def _announce_standin(dataset: str, what: str) -> None:
     """Warn once per process that ``dataset`` is a stand-in, unless :func:`find_data_locations` said so."""
     if dataset not in _ANNOUNCED:
         _ANNOUNCED.add(dataset)
-        warnings.warn(f"GAN_FAST=1 and no {dataset} found: using {what}. Set GAN_DATA_DIR to the real "
-                      "data to train on it.", stacklevel=3)
+        warnings.warn(
+            f"GAN_FAST=1 and no {dataset} found: using {what}. Set GAN_DATA_DIR to the real data to train on it.",
+            stacklevel=3,
+        )
 
 
 # --------------------------------------------------------------------------- MNIST
+
 
 def _idx_file(folder: Path, name: str) -> Path | None:
     """``name`` in ``folder``, spelled as torchvision or Kaggle (``.idx``) spell it, ``.gz`` or not,
@@ -177,8 +187,9 @@ def _read_idx(path: Path, ndim: int) -> np.ndarray:
         raise BadDataError(f"{path} could not be read: it is {what}. {fix}")
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     if len(raw) - header < math.prod(dims):
-        raise BadDataError(f"{path} could not be read: it is cut short ({len(raw) - header:,} of "
-                           f"{math.prod(dims):,} bytes). {fix}")
+        raise BadDataError(
+            f"{path} could not be read: it is cut short ({len(raw) - header:,} of {math.prod(dims):,} bytes). {fix}"
+        )
     return np.frombuffer(raw, np.uint8, math.prod(dims), header).reshape(dims).copy()
 
 
@@ -190,17 +201,23 @@ def _read_mnist(folder: Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
     if missing:
         raise DataNotFoundError(
             f"{folder} holds part of MNIST but not {' or '.join(missing)} (nor .gz). Download "
-            f"{' and '.join(MNIST_MIRROR + m + '.gz' for m in missing)} into it (they may stay compressed).")
+            f"{' and '.join(MNIST_MIRROR + m + '.gz' for m in missing)} into it (they may stay compressed)."
+        )
     images, labels = _read_idx(paths[0], 3), _read_idx(paths[1], 1)
     if images.shape[1:] != (28, 28):
-        raise BadDataError(f"{paths[0]} holds {images.shape[1]}x{images.shape[2]} images, not MNIST's 28x28: "
-                           "is it another dataset?")
+        raise BadDataError(
+            f"{paths[0]} holds {images.shape[1]}x{images.shape[2]} images, not MNIST's 28x28: is it another dataset?"
+        )
     if len(images) != len(labels):
-        raise BadDataError(f"{paths[0]} holds {len(images):,} images but {paths[1]} {len(labels):,} labels: "
-                           "one of the two files is from another copy. Replace the wrong one.")
+        raise BadDataError(
+            f"{paths[0]} holds {len(images):,} images but {paths[1]} {len(labels):,} labels: "
+            "one of the two files is from another copy. Replace the wrong one."
+        )
     if len(labels) and labels.max() > 9:
-        raise BadDataError(f"{paths[1]} holds labels up to {labels.max()}, but MNIST's are 0-9: is it another "
-                           "dataset? Replace it with MNIST's.")
+        raise BadDataError(
+            f"{paths[1]} holds labels up to {labels.max()}, but MNIST's are 0-9: is it another "
+            "dataset? Replace it with MNIST's."
+        )
     return torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels).long()
 
 
@@ -229,7 +246,8 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
             raise DataNotFoundError(
                 f"No MNIST at root={str(root)!r}: looked for {MNIST_FILES[0]}(.gz) and the other idx files "
                 f"in it, raw/, MNIST/ and MNIST/raw/; {_listing(base)}. Pass the folder that holds them, or "
-                "root=None to search GAN_DATA_DIR, Kaggle and the download cache.")
+                "root=None to search GAN_DATA_DIR, Kaggle and the download cache."
+            )
         return _read_mnist(folder, train)
 
     tried: list[str] = []
@@ -266,8 +284,9 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
     if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
         _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
         return _mnist_sample(train)
-    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1) from a checkout, "
-                 "with GAN_DATA_DIR unset")
+    tried.append(
+        f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1) from a checkout, with GAN_DATA_DIR unset"
+    )
     raise DataNotFoundError(
         "Could not find MNIST. Tried:\n  - " + "\n  - ".join(tried) + "\nFix: connect to the "
         "internet once (the download is cached), or set GAN_DATA_DIR to a folder holding "
@@ -276,6 +295,7 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
 
 
 # ----------------------------------------------------------------------- cat faces
+
 
 def _natural_key(path: Path) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name))
@@ -381,8 +401,7 @@ def _read_cache(cache: Path, n_files: int, size: int) -> torch.Tensor | None:
         if array.dtype == np.uint8 and array.shape[1:] == (3, size, size) and 0 < len(array) <= n_files:
             return torch.from_numpy(array)
         problem = f"holds {array.dtype} {array.shape}, not uint8 (N, 3, {size}, {size})"
-    warnings.warn(f"The decoded cache {cache} is {problem}; decoding the images again to rebuild it.",
-                  stacklevel=3)
+    warnings.warn(f"The decoded cache {cache} is {problem}; decoding the images again to rebuild it.", stacklevel=3)
     return None
 
 
@@ -425,9 +444,13 @@ def decode_image_folder(folder: str | Path, size: int = 64) -> torch.Tensor:
     others = len(entries) - len(files)
     if not files:
         subfolders = _image_subfolders(folder)
-        hint = (f"; its subfolder {subfolders[0]} holds images: pass that one" if len(subfolders) == 1 else
-                f"; its subfolders {', '.join(p.name for p in subfolders)} hold images: pass the one you mean"
-                if subfolders else "")
+        hint = (
+            f"; its subfolder {subfolders[0]} holds images: pass that one"
+            if len(subfolders) == 1
+            else f"; its subfolders {', '.join(p.name for p in subfolders)} hold images: pass the one you mean"
+            if subfolders
+            else ""
+        )
         raise BadDataError(
             f"{folder} holds no image files ({others} other file(s); looked for "
             f"{', '.join(sorted(IMAGE_SUFFIXES))}){hint}. Point the loader at the folder with the images."
@@ -445,11 +468,15 @@ def decode_image_folder(folder: str | Path, size: int = 64) -> torch.Tensor:
     if not images:
         raise BadDataError(f"None of the {len(files)} image files in {folder} could be decoded ({reasons}).")
     if bad or others:
-        warnings.warn(f"{folder}: skipped {len(bad)} unreadable image(s) {[name for name, _ in bad[:5]]} and "
-                      f"{others} non-image file(s); using {len(images)} images." + (f" ({reasons})" if bad else ""),
-                      stacklevel=2)
-    for note, what in (("resized", f"were not {size}x{size}; resized the shorter side and center-cropped them"),
-                       ("transparent", "had transparent pixels; composited them onto white")):
+        warnings.warn(
+            f"{folder}: skipped {len(bad)} unreadable image(s) {[name for name, _ in bad[:5]]} and "
+            f"{others} non-image file(s); using {len(images)} images." + (f" ({reasons})" if bad else ""),
+            stacklevel=2,
+        )
+    for note, what in (
+        ("resized", f"were not {size}x{size}; resized the shorter side and center-cropped them"),
+        ("transparent", "had transparent pixels; composited them onto white"),
+    ):
         if n := sum(note in notes for img, notes in results if img is not None):
             warnings.warn(f"{folder}: {n} image(s) {what}.", stacklevel=2)
     array = np.ascontiguousarray(np.stack(images).transpose(0, 3, 1, 2))
@@ -538,8 +565,10 @@ def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tens
     if data_dir is not None:
         if (folder := _cats_folder(data_dir)) is not None:
             return decode_image_folder(folder, size)
-        tried.append(f"GAN_DATA_DIR: no images in {data_dir / CATS_FOLDER / 'cats'}, {data_dir / 'cats'} or "
-                     f"{data_dir} ({_listing(data_dir)})")
+        tried.append(
+            f"GAN_DATA_DIR: no images in {data_dir / CATS_FOLDER / 'cats'}, {data_dir / 'cats'} or "
+            f"{data_dir} ({_listing(data_dir)})"
+        )
     else:
         tried.append("GAN_DATA_DIR: not set")
     if (folder := _cats_folder(env.KAGGLE_INPUT)) is not None:
@@ -583,6 +612,7 @@ def find_data_locations() -> dict[str, str]:
 
 # ------------------------------------------------------------------------ batching
 
+
 def to_signed(images: torch.Tensor) -> torch.Tensor:
     """uint8 ``[0, 255]`` -> float ``[-1, 1]``, the range of a Tanh generator."""
     return images.float().div_(127.5).sub_(1.0)
@@ -600,15 +630,18 @@ def _check_images(images: torch.Tensor) -> None:
         raise BadDataError(f"Images must be a torch tensor, got {type(images).__name__}: convert with {fix}.")
     got = f"got {images.dtype} {tuple(images.shape)}"
     if images.dtype != torch.uint8:
-        raise BadDataError(f"Images must be uint8 (N, C, H, W) in 0-255, {got}. Use load_mnist()/load_cat_faces(), "
-                           "or convert floats in [0, 1] with (images * 255).round().to(torch.uint8).")
+        raise BadDataError(
+            f"Images must be uint8 (N, C, H, W) in 0-255, {got}. Use load_mnist()/load_cat_faces(), "
+            "or convert floats in [0, 1] with (images * 255).round().to(torch.uint8)."
+        )
     if images.dim() == 3:
         raise BadDataError(f"Images must be (N, C, H, W), {got}: add the channel axis with images.unsqueeze(1).")
     if images.dim() != 4:
         raise BadDataError(f"Images must be (N, C, H, W), {got}.")
     if images.shape[1] > 4 and images.shape[3] <= 4:
-        raise BadDataError(f"Images must be (N, C, H, W), {got}, which looks like (N, H, W, C): "
-                           "use images.permute(0, 3, 1, 2).")
+        raise BadDataError(
+            f"Images must be (N, C, H, W), {got}, which looks like (N, H, W, C): use images.permute(0, 3, 1, 2)."
+        )
 
 
 class TensorBatches:
@@ -628,18 +661,31 @@ class TensorBatches:
     ``(N, C, H, W)`` (saying how to convert them), ``ValueError`` for sizes that cannot train.
     """
 
-    def __init__(self, images: torch.Tensor, batch_size: int, device: torch.device | str = "cpu",
-                 *, seed: int = 0, drop_last: bool = True, channels_last: bool = False) -> None:
+    def __init__(
+        self,
+        images: torch.Tensor,
+        batch_size: int,
+        device: torch.device | str = "cpu",
+        *,
+        seed: int = 0,
+        drop_last: bool = True,
+        channels_last: bool = False,
+    ) -> None:
         _check_images(images)
         if len(images) < 2:
-            raise ValueError(f"{len(images)} image(s) cannot train: it takes at least 2 (batch norm cannot "
-                             "normalise a single image). Use more images.")
+            raise ValueError(
+                f"{len(images)} image(s) cannot train: it takes at least 2 (batch norm cannot "
+                "normalise a single image). Use more images."
+            )
         if not isinstance(batch_size, numbers.Integral) or batch_size < 2:
-            raise ValueError(f"batch_size={batch_size!r}: a batch needs at least 2 images (batch norm cannot "
-                             "normalise a single image).")
+            raise ValueError(
+                f"batch_size={batch_size!r}: a batch needs at least 2 images (batch norm cannot "
+                "normalise a single image)."
+            )
         if drop_last and batch_size > len(images):
-            raise ValueError(f"batch_size={batch_size} does not fit {len(images)} images; "
-                             "use a smaller batch or more data.")
+            raise ValueError(
+                f"batch_size={batch_size} does not fit {len(images)} images; use a smaller batch or more data."
+            )
         self.device = torch.device(device)
         self.images = images.to(self.device)
         if channels_last:
@@ -661,7 +707,7 @@ class TensorBatches:
         last = len(self) - 1
         for i in range(skip, len(self)):
             stop = len(perm) if i == last and not self.drop_last else (i + 1) * self.batch_size
-            yield to_signed(self.images[perm[i * self.batch_size:stop]])
+            yield to_signed(self.images[perm[i * self.batch_size : stop]])
 
 
 def describe_runtime(device: torch.device | None = None) -> str:

@@ -78,15 +78,19 @@ def get_device(preferred: str | None = None) -> torch.device:
     if device is None or device.type not in ("cpu", "cuda", "mps"):
         raise ValueError(f"{asked} is not a device helpers trains on: use cpu, cuda, cuda:N (the N-th GPU) or mps.")
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"{asked} was requested but no CUDA GPU is visible. On Colab choose Runtime > Change "
-                           f"runtime type > GPU; on Kaggle turn on the GPU accelerator; {use_cpu}.")
+        raise RuntimeError(
+            f"{asked} was requested but no CUDA GPU is visible. On Colab choose Runtime > Change "
+            f"runtime type > GPU; on Kaggle turn on the GPU accelerator; {use_cpu}."
+        )
     if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
         count = torch.cuda.device_count()
-        raise RuntimeError(f"{asked} was requested but this machine has {count} GPU(s): use cuda:0 to "
-                           f"cuda:{count - 1}.")
+        raise RuntimeError(
+            f"{asked} was requested but this machine has {count} GPU(s): use cuda:0 to cuda:{count - 1}."
+        )
     if device.type == "mps" and not _mps_available():
-        raise RuntimeError(f"{asked} was requested but Apple MPS is not available here (it needs a Mac with "
-                           f"Apple silicon); {use_cpu}.")
+        raise RuntimeError(
+            f"{asked} was requested but Apple MPS is not available here (it needs a Mac with Apple silicon); {use_cpu}."
+        )
     return device
 
 
@@ -166,8 +170,10 @@ def choose_precision(device: torch.device | str, amp: bool | torch.dtype | None 
         return Precision(device.type)
     if device.type == "cpu":
         if not cpu_has_native_bf16():
-            raise ValueError("amp=True needs a CUDA device or a CPU with native bf16 (AVX512-BF16 or AMX); "
-                             "pass amp=None or False here.")
+            raise ValueError(
+                "amp=True needs a CUDA device or a CPU with native bf16 (AVX512-BF16 or AMX); "
+                "pass amp=None or False here."
+            )
         return Precision("cpu", torch.bfloat16)
     if cuda_has_native_bf16(device):
         return Precision("cuda", torch.bfloat16 if amp else None)

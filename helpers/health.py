@@ -79,22 +79,32 @@ class HealthMonitor:
         last = first_step + len(window) - 1
         d_real, d_fake = float(stats["d_real"].mean()), float(stats["d_fake"].mean())
         if d_real > HEALTH_D_WINS and d_fake < 1 - HEALTH_D_WINS:
-            self._warn("d_wins", f"steps {first_step}-{last}: D(x) = {d_real:.3f} and D(G(z)) = {d_fake:.4f} "
-                       "on average: the discriminator is winning outright, so the generator learns little. Try "
-                       "a lower discriminator learning rate, one-sided label smoothing (real_label=0.9), "
-                       f"instance noise or spectral normalisation in D. {_SEE_05}")
+            self._warn(
+                "d_wins",
+                f"steps {first_step}-{last}: D(x) = {d_real:.3f} and D(G(z)) = {d_fake:.4f} "
+                "on average: the discriminator is winning outright, so the generator learns little. Try "
+                "a lower discriminator learning rate, one-sided label smoothing (real_label=0.9), "
+                f"instance noise or spectral normalisation in D. {_SEE_05}",
+            )
         loss_g = float(stats["loss_g"].mean())
         if not self.saturating and loss_g > HEALTH_LOSS_G_LIMIT:
-            self._warn("loss_g", f"steps {first_step}-{last}: the generator loss averages {loss_g:.1f} "
-                       f"(> {HEALTH_LOSS_G_LIMIT:g}): it is exploding because D rejects every fake with "
-                       f"near certainty. {_SEE_05}")
+            self._warn(
+                "loss_g",
+                f"steps {first_step}-{last}: the generator loss averages {loss_g:.1f} "
+                f"(> {HEALTH_LOSS_G_LIMIT:g}): it is exploding because D rejects every fake with "
+                f"near certainty. {_SEE_05}",
+            )
 
-    def _check_divergence(self, window: torch.Tensor, first_step: int, history: History,
-                          loss_scale: float | None) -> None:
+    def _check_divergence(
+        self, window: torch.Tensor, first_step: int, history: History, loss_scale: float | None
+    ) -> None:
         watched = [STEP_KEYS.index(k) for k in STEP_KEYS if k.startswith("loss") or not self.scaled]
         finite = torch.isfinite(window[:, watched]).all(1)
-        kept = (f"The last checkpoint ({self.checkpoint}, from before this failure) was kept."
-                if self.checkpoint is not None else "No checkpoint was being written.")
+        kept = (
+            f"The last checkpoint ({self.checkpoint}, from before this failure) was kept."
+            if self.checkpoint is not None
+            else "No checkpoint was being written."
+        )
         if not bool(finite.all()):
             bad = int((~finite).nonzero()[0])
             row = dict(zip(STEP_KEYS, window[bad].tolist()))
@@ -102,13 +112,16 @@ class HealthMonitor:
                 f"Training diverged at step {first_step + bad}: loss D {row['loss_d']}, loss G {row['loss_g']}, "
                 f"grad norms D {row['grad_norm_d']:.3g}, G {row['grad_norm_g']:.3g}. Stopped. {kept} Try a "
                 f"lower learning rate, spectral normalisation in D, or checking the data for NaNs. {_SEE_05}",
-                history)
+                history,
+            )
         if loss_scale is not None and not (loss_scale >= HEALTH_MIN_LOSS_SCALE and math.isfinite(loss_scale)):
             raise TrainingDiverged(
                 f"Training diverged by step {first_step + len(window) - 1}: the float16 gradient scale fell to "
                 f"{loss_scale:.3g}, so the gradients overflow float16 at every step and no update is applied. "
                 f"Stopped. {kept} Train in float32 (amp=False, CLI --precision fp32) or with a lower learning "
-                f"rate. {_SEE_05}", history)
+                f"rate. {_SEE_05}",
+                history,
+            )
 
     def _warn(self, kind: str, message: str) -> None:
         if kind not in self.warned:

@@ -66,9 +66,10 @@ class History:
         bounds = [0, *self.epoch_end_step]
         if self.steps > bounds[-1]:
             bounds.append(self.steps)
-        return [{"epoch": i + 1, "complete": i < self.epochs,
-                 **{k: sum(getattr(self, k)[a:b]) / (b - a) for k in keys}}
-                for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
+        return [
+            {"epoch": i + 1, "complete": i < self.epochs, **{k: sum(getattr(self, k)[a:b]) / (b - a) for k in keys}}
+            for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))
+        ]
 
     def summary(self, last: int = 100) -> str:
         """One line with the mean of the last ``last`` steps, for logs."""
@@ -78,6 +79,8 @@ class History:
         def mean(values: list[float]) -> float:
             return sum(values[-last:]) / len(values[-last:])
 
-        return (f"epochs {self.epochs}, steps {self.steps}, {self.seconds:.0f} s | "
-                f"loss D {mean(self.loss_d):.3f}, G {mean(self.loss_g):.3f} | "
-                f"D(x) {mean(self.d_real):.2f}, D(G(z)) {mean(self.d_fake):.2f}")
+        return (
+            f"epochs {self.epochs}, steps {self.steps}, {self.seconds:.0f} s | "
+            f"loss D {mean(self.loss_d):.3f}, G {mean(self.loss_g):.3f} | "
+            f"D(x) {mean(self.d_real):.2f}, D(G(z)) {mean(self.d_fake):.2f}"
+        )

@@ -32,10 +32,13 @@ class MNISTClassifier(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
+
         def block(c_in: int, c_out: int) -> list[nn.Module]:
             return [nn.Conv2d(c_in, c_out, 3, padding=1), nn.BatchNorm2d(c_out), nn.ReLU(), nn.MaxPool2d(2)]
-        self.features = nn.Sequential(*block(1, 32), *block(32, 64), *block(64, 128), nn.Flatten(),
-                                      nn.Linear(128 * 3 * 3, 128), nn.ReLU())
+
+        self.features = nn.Sequential(
+            *block(1, 32), *block(32, 64), *block(64, 128), nn.Flatten(), nn.Linear(128 * 3 * 3, 128), nn.ReLU()
+        )
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, 10))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -65,31 +68,43 @@ def _check_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
         try:
             images = torch.as_tensor(np.asarray(images))
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise ValueError(f"MNIST scores need a numeric array of images, got {type(images).__name__} "
-                             f"({exc}).") from exc
+            raise ValueError(
+                f"MNIST scores need a numeric array of images, got {type(images).__name__} ({exc})."
+            ) from exc
     if images.dtype != torch.uint8 and not images.is_floating_point():
-        raise ValueError(f"MNIST scores need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
-                         "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1.")
+        raise ValueError(
+            f"MNIST scores need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
+            "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1."
+        )
     if images.dim() == 3:
         images = images.unsqueeze(1)
     if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
-        raise ValueError(f"MNIST scores need images of shape (N, 1, 28, 28), got {tuple(images.shape)}; "
-                         "flat rows of 784 pixels reshape with images.reshape(-1, 1, 28, 28).")
+        raise ValueError(
+            f"MNIST scores need images of shape (N, 1, 28, 28), got {tuple(images.shape)}; "
+            "flat rows of 784 pixels reshape with images.reshape(-1, 1, 28, 28)."
+        )
     if len(images) < 2:
         raise ValueError("MNIST scores need at least 2 images (a covariance needs two); use >= 10,000 to compare.")
     if images.dtype == torch.uint8:
         if int(images.max()) == 1:
-            raise ValueError("MNIST scores got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
-                             "black. Pass mask.float() for images in [0, 1], or pixel values 0..255.")
+            raise ValueError(
+                "MNIST scores got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
+                "black. Pass mask.float() for images in [0, 1], or pixel values 0..255."
+            )
         images = images.float() / 255
     finite = torch.isfinite(images).flatten(1).all(1)
     if not finite.all():
-        raise ValueError(f"MNIST scores got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
-                         "values (a diverged generator?): score finite images only.")
+        raise ValueError(
+            f"MNIST scores got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
+            "values (a diverged generator?): score finite images only."
+        )
     lo, hi = float(images.min()), float(images.max())
     if lo < -1e-3 or hi > 1 + 1e-3:
-        hint = ("values 0..255 must be divided by 255" if hi > 2
-                else "generator output in [-1, 1] must go through helpers.to_unit() first")
+        hint = (
+            "values 0..255 must be divided by 255"
+            if hi > 2
+            else "generator output in [-1, 1] must go through helpers.to_unit() first"
+        )
         raise ValueError(f"MNIST scores need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]: {hint}.")
     return images.float()
 
@@ -101,7 +116,7 @@ def features_and_probs(images: torch.Tensor, batch_size: int = 1000) -> tuple[to
     images = _check_images(images).cpu()
     feats, probs = [], []
     for i in range(0, len(images), batch_size):
-        f = model.features(images[i:i + batch_size])
+        f = model.features(images[i : i + batch_size])
         feats.append(f.double())
         probs.append(torch.softmax(model.head(f), dim=1))
     return torch.cat(feats), torch.cat(probs)

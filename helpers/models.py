@@ -20,9 +20,14 @@ class MLPGenerator(nn.Module):
     wider, deeper layers with batch norm, which learn clean digits far sooner.
     """
 
-    def __init__(self, latent_dim: int = 64, hidden: tuple[int, ...] = (256, 512, 1024),
-                 image_shape: tuple[int, int, int] = (1, 28, 28), batch_norm: bool = True,
-                 leak: float = 0.2) -> None:
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        hidden: tuple[int, ...] = (256, 512, 1024),
+        image_shape: tuple[int, int, int] = (1, 28, 28),
+        batch_norm: bool = True,
+        leak: float = 0.2,
+    ) -> None:
         super().__init__()
         self.latent_dim, self.image_shape = latent_dim, image_shape
         layers: list[nn.Module] = []
@@ -52,9 +57,15 @@ class MLPDiscriminator(nn.Module):
     between real and fake so D cannot become certain too early.
     """
 
-    def __init__(self, image_shape: tuple[int, int, int] = (1, 28, 28),
-                 hidden: tuple[int, ...] = (512, 256), dropout: float = 0.3, leak: float = 0.2,
-                 spectral_norm: bool = False, input_noise: float = 0.0) -> None:
+    def __init__(
+        self,
+        image_shape: tuple[int, int, int] = (1, 28, 28),
+        hidden: tuple[int, ...] = (512, 256),
+        dropout: float = 0.3,
+        leak: float = 0.2,
+        spectral_norm: bool = False,
+        input_noise: float = 0.0,
+    ) -> None:
         super().__init__()
         if input_noise < 0:
             raise ValueError(f"input_noise is a standard deviation, got {input_noise}")
@@ -110,19 +121,28 @@ class DCGANGenerator(nn.Module):
     steps by a third after 4 epochs and by half after 9 (notebook 03, section 11).
     """
 
-    def __init__(self, latent_dim: int = 128, channels: int = 3, image_size: int = 64, width: int = 64,
-                 refine: int = 0) -> None:
+    def __init__(
+        self, latent_dim: int = 128, channels: int = 3, image_size: int = 64, width: int = 64, refine: int = 0
+    ) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         start, doublings = _dcgan_plan(image_size)
-        chans = [width * 2 ** i for i in reversed(range(doublings))]  # e.g. 512, 256, 128, 64
-        layers: list[nn.Module] = [nn.ConvTranspose2d(latent_dim, chans[0], start, 1, 0, bias=False),
-                                   nn.BatchNorm2d(chans[0]), nn.ReLU(True)]
+        chans = [width * 2**i for i in reversed(range(doublings))]  # e.g. 512, 256, 128, 64
+        layers: list[nn.Module] = [
+            nn.ConvTranspose2d(latent_dim, chans[0], start, 1, 0, bias=False),
+            nn.BatchNorm2d(chans[0]),
+            nn.ReLU(True),
+        ]
         for c_in, c_out in zip(chans, chans[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
         if refine:
-            layers += [nn.ConvTranspose2d(chans[-1], refine, 4, 2, 1, bias=False), nn.BatchNorm2d(refine),
-                       nn.ReLU(True), nn.Conv2d(refine, channels, 3, 1, 1, bias=False), nn.Tanh()]
+            layers += [
+                nn.ConvTranspose2d(chans[-1], refine, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(refine),
+                nn.ReLU(True),
+                nn.Conv2d(refine, channels, 3, 1, 1, bias=False),
+                nn.Tanh(),
+            ]
         else:
             layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
@@ -143,7 +163,7 @@ class DCGANDiscriminator(nn.Module):
     def __init__(self, channels: int = 3, image_size: int = 64, width: int = 64) -> None:
         super().__init__()
         start, doublings = _dcgan_plan(image_size)
-        chans = [width * 2 ** i for i in range(doublings)]  # e.g. 64, 128, 256, 512
+        chans = [width * 2**i for i in range(doublings)]  # e.g. 64, 128, 256, 512
         layers: list[nn.Module] = [nn.Conv2d(channels, chans[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(chans, chans[1:]):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
@@ -168,10 +188,12 @@ class SeedDCGANGenerator(nn.Module):
         super().__init__()
         self.latent_dim = latent_dim
         layers: list[nn.Module] = []
-        for c_in, c_out, k, s, p in ((latent_dim, 4 * width, 4, 1, 0), (4 * width, 2 * width, 3, 2, 1),
-                                     (2 * width, width, 4, 2, 1)):
-            layers += [nn.ConvTranspose2d(c_in, c_out, k, s, p, bias=False), nn.BatchNorm2d(c_out),
-                       nn.LeakyReLU(0.2)]
+        for c_in, c_out, k, s, p in (
+            (latent_dim, 4 * width, 4, 1, 0),
+            (4 * width, 2 * width, 3, 2, 1),
+            (2 * width, width, 4, 2, 1),
+        ):
+            layers += [nn.ConvTranspose2d(c_in, c_out, k, s, p, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2)]
         layers += [nn.ConvTranspose2d(width, 1, 4, 2, 1, bias=False), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
@@ -191,10 +213,16 @@ class SeedDCGANDiscriminator(nn.Module):
     def __init__(self, width: int = 32) -> None:
         super().__init__()
         self.net = nn.Sequential(
-            nn.Conv2d(1, width, 4, 2, 1, bias=False), nn.LeakyReLU(0.2),
-            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False), nn.BatchNorm2d(2 * width), nn.LeakyReLU(0.2),
-            nn.Conv2d(2 * width, 4 * width, 3, 2, 1, bias=False), nn.BatchNorm2d(4 * width), nn.LeakyReLU(0.2),
-            nn.Conv2d(4 * width, 1, 4, 1, 0, bias=False))
+            nn.Conv2d(1, width, 4, 2, 1, bias=False),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(width, 2 * width, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(2 * width),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * width, 4 * width, 3, 2, 1, bias=False),
+            nn.BatchNorm2d(4 * width),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(4 * width, 1, 4, 1, 0, bias=False),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: images ``(N, C, H, W)`` in [-1, 1] -> logits ``(N,)`` (``torch.sigmoid`` gives P(real))."""

@@ -70,58 +70,105 @@ def _register(recipe: Recipe) -> None:
     RECIPES[recipe.name] = recipe
 
 
-_register(Recipe(
-    name="vanilla-gan-mnist",
-    description="The series' fully connected GAN: z=64 ~ N(0, I), G 64-256-512-1024-784 with batch norm, "
-                "D 784-512-256-1 with dropout 0.3, Adam 5e-4 (0.5, 0.999), batch 64, samples from a "
-                "moving average of G's weights (decay 0.999).",
-    dataset="mnist",
-    build=lambda: (MLPGenerator(64, (256, 512, 1024)), MLPDiscriminator(hidden=(512, 256), dropout=0.3)),
-    latent_dim=64, noise="normal", batch_size=64, lr_g=5e-4, lr_d=5e-4, betas=(0.5, 0.999), cpu_threads=2,
-    ema_decay=0.999,
-))
-_register(Recipe(
-    name="seed-gan-mnist",
-    description="The seed article's GAN: z=20 ~ U(-1, 1), G 20-100-784, D 784-100-1 with dropout 0.5, "
-                "Adam at its default lr 1e-3, batch 64.",
-    dataset="mnist",
-    build=lambda: (MLPGenerator(20, (100,), batch_norm=False), MLPDiscriminator(hidden=(100,), dropout=0.5)),
-    latent_dim=20, noise="uniform", batch_size=64, lr_g=1e-3, lr_d=1e-3, cpu_threads=2,
-))
-_register(Recipe(
-    name="dcgan-mnist",
-    description="The series' MNIST DCGAN (notebook 03): z=64 ~ N(0, I), G ConvTranspose 64-128-64-16 "
-                "(7x7 -> 14 -> 28) + a 3x3 Conv 16-1 at 28x28, D Conv 1-32-64-1, DCGAN init, Adam G 2e-3, "
-                "D 1e-3 (0.5, 0.999), batch 64, samples from a moving average of G (decay 0.999); "
-                "bf16 + channels_last on CPUs with native bf16.",
-    dataset="mnist",
-    build=lambda: (DCGANGenerator(latent_dim=64, channels=1, image_size=28, width=64, refine=16),
-                   DCGANDiscriminator(channels=1, image_size=28, width=32)),
-    latent_dim=64, noise="normal", batch_size=64, lr_g=2e-3, lr_d=1e-3, betas=(0.5, 0.999),
-    cpu_threads=None, dcgan_init=True, channels_last=True, cpu_bf16=True, ema_decay=0.999,
-))
-_register(Recipe(
-    name="seed-dcgan-mnist",
-    description="The seed chapter's MNIST DCGAN: z=100 ~ U(-1, 1), G ConvTranspose 100-128-64-32-1 "
-                "(4x4 -> 7 -> 14 -> 28), D Conv 1-32-64-128-1, PyTorch's default init, "
-                "Adam G 3e-4, D 2e-4 (0.9, 0.999), batch 64.",
-    dataset="mnist",
-    build=lambda: (SeedDCGANGenerator(latent_dim=100, width=32), SeedDCGANDiscriminator(width=32)),
-    latent_dim=100, noise="uniform", batch_size=64, lr_g=3e-4, lr_d=2e-4, cpu_threads=None,
-))
+_register(
+    Recipe(
+        name="vanilla-gan-mnist",
+        description="The series' fully connected GAN: z=64 ~ N(0, I), G 64-256-512-1024-784 with batch norm, "
+        "D 784-512-256-1 with dropout 0.3, Adam 5e-4 (0.5, 0.999), batch 64, samples from a "
+        "moving average of G's weights (decay 0.999).",
+        dataset="mnist",
+        build=lambda: (MLPGenerator(64, (256, 512, 1024)), MLPDiscriminator(hidden=(512, 256), dropout=0.3)),
+        latent_dim=64,
+        noise="normal",
+        batch_size=64,
+        lr_g=5e-4,
+        lr_d=5e-4,
+        betas=(0.5, 0.999),
+        cpu_threads=2,
+        ema_decay=0.999,
+    )
+)
+_register(
+    Recipe(
+        name="seed-gan-mnist",
+        description="The seed article's GAN: z=20 ~ U(-1, 1), G 20-100-784, D 784-100-1 with dropout 0.5, "
+        "Adam at its default lr 1e-3, batch 64.",
+        dataset="mnist",
+        build=lambda: (MLPGenerator(20, (100,), batch_norm=False), MLPDiscriminator(hidden=(100,), dropout=0.5)),
+        latent_dim=20,
+        noise="uniform",
+        batch_size=64,
+        lr_g=1e-3,
+        lr_d=1e-3,
+        cpu_threads=2,
+    )
+)
+_register(
+    Recipe(
+        name="dcgan-mnist",
+        description="The series' MNIST DCGAN (notebook 03): z=64 ~ N(0, I), G ConvTranspose 64-128-64-16 "
+        "(7x7 -> 14 -> 28) + a 3x3 Conv 16-1 at 28x28, D Conv 1-32-64-1, DCGAN init, Adam G 2e-3, "
+        "D 1e-3 (0.5, 0.999), batch 64, samples from a moving average of G (decay 0.999); "
+        "bf16 + channels_last on CPUs with native bf16.",
+        dataset="mnist",
+        build=lambda: (
+            DCGANGenerator(latent_dim=64, channels=1, image_size=28, width=64, refine=16),
+            DCGANDiscriminator(channels=1, image_size=28, width=32),
+        ),
+        latent_dim=64,
+        noise="normal",
+        batch_size=64,
+        lr_g=2e-3,
+        lr_d=1e-3,
+        betas=(0.5, 0.999),
+        cpu_threads=None,
+        dcgan_init=True,
+        channels_last=True,
+        cpu_bf16=True,
+        ema_decay=0.999,
+    )
+)
+_register(
+    Recipe(
+        name="seed-dcgan-mnist",
+        description="The seed chapter's MNIST DCGAN: z=100 ~ U(-1, 1), G ConvTranspose 100-128-64-32-1 "
+        "(4x4 -> 7 -> 14 -> 28), D Conv 1-32-64-128-1, PyTorch's default init, "
+        "Adam G 3e-4, D 2e-4 (0.9, 0.999), batch 64.",
+        dataset="mnist",
+        build=lambda: (SeedDCGANGenerator(latent_dim=100, width=32), SeedDCGANDiscriminator(width=32)),
+        latent_dim=100,
+        noise="uniform",
+        batch_size=64,
+        lr_g=3e-4,
+        lr_d=2e-4,
+        cpu_threads=None,
+    )
+)
 
 
-_register(Recipe(
-    name="dcgan-cats",
-    description="The seed article's DCGAN on 64x64 cat faces: z=128 ~ N(0, I), G ConvTranspose "
-                "128-512-256-128-64-3, D Conv 3-64-128-256-512-1, DCGAN init, Adam 2e-4 (0.5, 0.999), "
-                "batch 128; channels_last + bf16 autocast on CPUs with native bf16.",
-    dataset="cats",
-    build=lambda: (DCGANGenerator(latent_dim=128, channels=3, image_size=64, width=64),
-                   DCGANDiscriminator(channels=3, image_size=64, width=64)),
-    latent_dim=128, noise="normal", batch_size=128, lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
-    cpu_threads=None, dcgan_init=True, channels_last=True, cpu_bf16=True,
-))
+_register(
+    Recipe(
+        name="dcgan-cats",
+        description="The seed article's DCGAN on 64x64 cat faces: z=128 ~ N(0, I), G ConvTranspose "
+        "128-512-256-128-64-3, D Conv 3-64-128-256-512-1, DCGAN init, Adam 2e-4 (0.5, 0.999), "
+        "batch 128; channels_last + bf16 autocast on CPUs with native bf16.",
+        dataset="cats",
+        build=lambda: (
+            DCGANGenerator(latent_dim=128, channels=3, image_size=64, width=64),
+            DCGANDiscriminator(channels=3, image_size=64, width=64),
+        ),
+        latent_dim=128,
+        noise="normal",
+        batch_size=128,
+        lr_g=2e-4,
+        lr_d=2e-4,
+        betas=(0.5, 0.999),
+        cpu_threads=None,
+        dcgan_init=True,
+        channels_last=True,
+        cpu_bf16=True,
+    )
+)
 
 
 def get_recipe(name: str) -> Recipe:
@@ -213,13 +260,21 @@ def _check_image_shape(recipe: Recipe, expected: tuple[int, ...], images: torch.
     if other is not None:
         names = sorted(r.name for r in RECIPES.values() if r.dataset == other)
         fix += f", or use a recipe for {_DATASETS[other][0]}: {', '.join(names)}"
-    raise BadDataError(f"{recipe.name} expects {size[0]} images (channels x height x width, as its generator "
-                       f"makes them), got {size[1]}: {fix}.")
+    raise BadDataError(
+        f"{recipe.name} expects {size[0]} images (channels x height x width, as its generator "
+        f"makes them), got {size[1]}: {fix}."
+    )
 
 
-def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int = 0,
-          images: torch.Tensor | None = None, limit: int | None = None,
-          amp: bool | torch.dtype | None = None) -> Setup:
+def build(
+    recipe: str | Recipe,
+    device: torch.device | str = "cpu",
+    *,
+    seed: int = 0,
+    images: torch.Tensor | None = None,
+    limit: int | None = None,
+    amp: bool | torch.dtype | None = None,
+) -> Setup:
     """Seed, set CPU threads, and build everything ``recipe`` (a name, or a :class:`Recipe`) needs on ``device``.
 
     A variant is a ``dataclasses.replace`` of a registered recipe; nothing needs registering.
@@ -235,8 +290,10 @@ def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int
     """
     recipe = recipe if isinstance(recipe, Recipe) else get_recipe(recipe)
     if limit is not None and limit < 2:
-        raise ValueError(f"limit={limit}: {recipe.name} needs at least 2 training images (a batch of one "
-                         "cannot train); pass limit=None for all of them.")
+        raise ValueError(
+            f"limit={limit}: {recipe.name} needs at least 2 training images (a batch of one "
+            "cannot train); pass limit=None for all of them."
+        )
     device = torch.device(device)
     if device.type == "cpu":
         torch.set_num_threads(recipe.cpu_threads or cpu_cores())
@@ -257,11 +314,16 @@ def build(recipe: str | Recipe, device: torch.device | str = "cpu", *, seed: int
         images = load_dataset(recipe.dataset, limit)
     elif limit is not None:
         images = images[:limit]
-    data = TensorBatches(images, min(recipe.batch_size, len(images)), device, seed=seed,
-                         channels_last=channels_last)
+    data = TensorBatches(images, min(recipe.batch_size, len(images)), device, seed=seed, channels_last=channels_last)
     _check_image_shape(recipe, image_shape, images)
-    return Setup(recipe, G, D,
-                 torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas),
-                 torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
-                 make_noise(recipe.latent_dim, device, recipe.noise), data, amp,
-                 generator_ema(G, recipe.ema_decay) if recipe.ema_decay else None)
+    return Setup(
+        recipe,
+        G,
+        D,
+        torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas),
+        torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
+        make_noise(recipe.latent_dim, device, recipe.noise),
+        data,
+        amp,
+        generator_ema(G, recipe.ema_decay) if recipe.ema_decay else None,
+    )

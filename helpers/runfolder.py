@@ -103,14 +103,17 @@ def read_run_info(folder: Path) -> dict:
     try:
         info = json.loads(meta.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{meta} is not the run.json `train` writes ({exc}): restore it, "
-                             "or choose another folder.") from exc
+        raise RunFolderError(
+            f"{meta} is not the run.json `train` writes ({exc}): restore it, or choose another folder."
+        ) from exc
     if not isinstance(info, dict) or not isinstance(info.get("recipe"), str):
         raise RunFolderError(f"{meta} names no recipe: restore it, or choose another folder.")
     if info["recipe"] not in RECIPES:
-        raise RunFolderError(f"{meta} names the recipe {info['recipe']!r}, which this version of helpers lacks "
-                             f"(it has {', '.join(sorted(RECIPES))}): use the version that wrote it, "
-                             "or choose another folder.")
+        raise RunFolderError(
+            f"{meta} names the recipe {info['recipe']!r}, which this version of helpers lacks "
+            f"(it has {', '.join(sorted(RECIPES))}): use the version that wrote it, "
+            "or choose another folder."
+        )
     return info
 
 
@@ -133,6 +136,8 @@ def stored_run(folder: Path) -> dict | None:
     if saved or info:
         return saved or info
     if ckpt.exists():
-        raise RunFolderError(f"{ckpt} records no run settings and {folder} has no {RUN_INFO}: it was not written "
-                             "by `python -m helpers train`. Choose another --out.")
+        raise RunFolderError(
+            f"{ckpt} records no run settings and {folder} has no {RUN_INFO}: it was not written "
+            "by `python -m helpers train`. Choose another --out."
+        )
     raise RunFolderError(f"{folder} holds other files and no run ({RUN_INFO}): choose a new or empty folder for --out.")

@@ -65,8 +65,9 @@ def generator_ema(G: nn.Module, decay: float) -> AveragedModel:
     return ema
 
 
-def recalibrate_batch_norm(G: nn.Module, noise: Callable[[int], torch.Tensor], batch_size: int,
-                           samples: int = 2048) -> None:
+def recalibrate_batch_norm(
+    G: nn.Module, noise: Callable[[int], torch.Tensor], batch_size: int, samples: int = 2048
+) -> None:
     """Re-estimate the running batch-norm statistics of ``G`` from ``samples`` of its own activations.
 
     Why: eval-mode sampling normalises with running statistics, and those must come from
@@ -82,8 +83,9 @@ def recalibrate_batch_norm(G: nn.Module, noise: Callable[[int], torch.Tensor], b
 
 
 @torch.no_grad()
-def draw_samples(G: nn.Module, noise: Callable[[int], torch.Tensor], n: int, *, seed: int = 1,
-                 batch_size: int = 1000) -> torch.Tensor:
+def draw_samples(
+    G: nn.Module, noise: Callable[[int], torch.Tensor], n: int, *, seed: int = 1, batch_size: int = 1000
+) -> torch.Tensor:
     """``n`` images of ``G`` in [0, 1] on the CPU, in eval mode, from noise seeded with ``seed``.
 
     Why one function: every score in the series compares samples drawn the same way. The

@@ -61,9 +61,16 @@ def _apply(loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.Gra
     return norm
 
 
-def discriminator_step(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, opt_d: torch.optim.Optimizer,
-                       *, real_label: float = 1.0, scaler: torch.amp.GradScaler | None = None,
-                       autocast: contextlib.AbstractContextManager | None = None) -> dict[str, torch.Tensor]:
+def discriminator_step(
+    D: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    opt_d: torch.optim.Optimizer,
+    *,
+    real_label: float = 1.0,
+    scaler: torch.amp.GradScaler | None = None,
+    autocast: contextlib.AbstractContextManager | None = None,
+) -> dict[str, torch.Tensor]:
     """Teach D to say 1 for real images and 0 for generated ones (one update).
 
     ``fake`` must be detached from G: this step changes D only. ``real_label`` below
@@ -72,16 +79,27 @@ def discriminator_step(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, opt
     opt_d.zero_grad(set_to_none=True)
     with autocast or contextlib.nullcontext():
         logits_real, logits_fake = D(real), D(fake)
-        loss = (F.binary_cross_entropy_with_logits(logits_real, torch.full_like(logits_real, real_label))
-                + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake)))
+        loss = F.binary_cross_entropy_with_logits(
+            logits_real, torch.full_like(logits_real, real_label)
+        ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
     norm = _apply(loss, opt_d, scaler)
-    return {"loss_d": loss.detach(), "d_real": torch.sigmoid(logits_real.detach().float()).mean(),
-            "d_fake": torch.sigmoid(logits_fake.detach().float()).mean(), "grad_norm_d": norm}
+    return {
+        "loss_d": loss.detach(),
+        "d_real": torch.sigmoid(logits_real.detach().float()).mean(),
+        "d_fake": torch.sigmoid(logits_fake.detach().float()).mean(),
+        "grad_norm_d": norm,
+    }
 
 
-def generator_step(D: nn.Module, fake: torch.Tensor, opt_g: torch.optim.Optimizer, *, saturating: bool = False,
-                   scaler: torch.amp.GradScaler | None = None,
-                   autocast: contextlib.AbstractContextManager | None = None) -> dict[str, torch.Tensor]:
+def generator_step(
+    D: nn.Module,
+    fake: torch.Tensor,
+    opt_g: torch.optim.Optimizer,
+    *,
+    saturating: bool = False,
+    scaler: torch.amp.GradScaler | None = None,
+    autocast: contextlib.AbstractContextManager | None = None,
+) -> dict[str, torch.Tensor]:
     """Teach G to make D say 1 for its images (one update of G through a frozen D).
 
     The default is the non-saturating loss ``-log D(G(z))``; ``saturating=True`` uses
@@ -103,11 +121,20 @@ def generator_step(D: nn.Module, fake: torch.Tensor, opt_g: torch.optim.Optimize
     return {"loss_g": loss.detach(), "grad_norm_g": norm}
 
 
-def train_step(G: nn.Module, D: nn.Module, real: torch.Tensor, noise: Callable[[int], torch.Tensor],
-               opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer, *,
-               autocast: contextlib.AbstractContextManager | None = None,
-               scaler: torch.amp.GradScaler | None = None, saturating: bool = False, real_label: float = 1.0,
-               ema: AveragedModel | None = None) -> torch.Tensor:
+def train_step(
+    G: nn.Module,
+    D: nn.Module,
+    real: torch.Tensor,
+    noise: Callable[[int], torch.Tensor],
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    *,
+    autocast: contextlib.AbstractContextManager | None = None,
+    scaler: torch.amp.GradScaler | None = None,
+    saturating: bool = False,
+    real_label: float = 1.0,
+    ema: AveragedModel | None = None,
+) -> torch.Tensor:
     """One training step: G draws a batch, D learns to tell it from ``real``, G learns to fool the new D.
 
     ``real``: ``(N, C, H, W)`` float in [-1, 1] on the training device; ``noise(n)`` draws latent
@@ -118,8 +145,7 @@ def train_step(G: nn.Module, D: nn.Module, real: torch.Tensor, noise: Callable[[
     """
     with autocast or contextlib.nullcontext():
         fake = G(noise(len(real)))
-    stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label, scaler=scaler,
-                               autocast=autocast)
+    stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label, scaler=scaler, autocast=autocast)
     stats |= generator_step(D, fake, opt_g, saturating=saturating, scaler=scaler, autocast=autocast)
     if ema is not None:
         ema.update_parameters(G)
@@ -136,9 +162,17 @@ class EpochEnd:
     history: History
 
 
-def _resume(checkpoint: str | Path, G: nn.Module, D: nn.Module, opt_g: torch.optim.Optimizer,
-            opt_d: torch.optim.Optimizer, data: TensorBatches, scaler: torch.amp.GradScaler | None,
-            ema: AveragedModel | None, run: dict | None = None) -> tuple[History, int, int]:
+def _resume(
+    checkpoint: str | Path,
+    G: nn.Module,
+    D: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    data: TensorBatches,
+    scaler: torch.amp.GradScaler | None,
+    ema: AveragedModel | None,
+    run: dict | None = None,
+) -> tuple[History, int, int]:
     """Load a :func:`fit` checkpoint into the models, optimisers and random states; (history, epoch, step).
 
     Refuses (:class:`CheckpointError`) a file that is no training checkpoint, and one whose stored run
@@ -148,15 +182,19 @@ def _resume(checkpoint: str | Path, G: nn.Module, D: nn.Module, opt_g: torch.opt
     require_training_checkpoint(state, checkpoint)
     differ = run_differences(state.get("run") or {}, run or {})
     if differ:
-        raise CheckpointError(f"{checkpoint} was written by a run with other settings ("
-                              + ", ".join(f"{k} {old!r}, not {new!r}" for k, (old, new) in differ.items())
-                              + "): resuming would mix two runs. Use another checkpoint path, or the same settings.")
+        raise CheckpointError(
+            f"{checkpoint} was written by a run with other settings ("
+            + ", ".join(f"{k} {old!r}, not {new!r}" for k, (old, new) in differ.items())
+            + "): resuming would mix two runs. Use another checkpoint path, or the same settings."
+        )
     load_weights(G, state["G"], "generator", checkpoint)
     load_weights(D, state["D"], "discriminator", checkpoint)
     if ema is not None:
         if "G_ema" not in state:
-            raise CheckpointError(f"{checkpoint} has no averaged generator (G_ema): it was written by a "
-                                  "run without one. Use another output folder, or delete the checkpoint.")
+            raise CheckpointError(
+                f"{checkpoint} has no averaged generator (G_ema): it was written by a "
+                "run without one. Use another output folder, or delete the checkpoint."
+            )
         load_weights(ema, state["G_ema"], "averaged generator", checkpoint)
     opt_g.load_state_dict(state["opt_g"])
     opt_d.load_state_dict(state["opt_d"])
@@ -173,8 +211,9 @@ class _Budget:
         if epochs is None and max_seconds is None:
             raise ValueError("Give epochs=..., max_seconds=..., or both.")
         if (epochs is not None and epochs < 0) or (max_seconds is not None and not max_seconds > 0):
-            raise ValueError(f"epochs must be >= 0 and max_seconds > 0 (got epochs={epochs}, "
-                             f"max_seconds={max_seconds}).")
+            raise ValueError(
+                f"epochs must be >= 0 and max_seconds > 0 (got epochs={epochs}, max_seconds={max_seconds})."
+            )
         self.epochs, self.max_seconds, self.progress = epochs, max_seconds, progress
 
     @contextlib.contextmanager
@@ -184,8 +223,13 @@ class _Budget:
         by_steps = self.epochs is not None
         total = self.epochs * steps_per_epoch if by_steps else math.ceil(self.max_seconds)
         done = history.steps if by_steps else int(history.seconds)
-        self.bar = tqdm(total=total, initial=min(done, total), unit="step" if by_steps else "s",
-                        disable=not self.progress, leave=True)
+        self.bar = tqdm(
+            total=total,
+            initial=min(done, total),
+            unit="step" if by_steps else "s",
+            disable=not self.progress,
+            leave=True,
+        )
         try:
             yield
         finally:
@@ -208,16 +252,26 @@ class _Budget:
         return (self.epochs is None or epoch < self.epochs) and time_left
 
 
-def _check(monitor: HealthMonitor | None, scaler: torch.amp.GradScaler | None, history: History, budget: _Budget,
-           rows: list[torch.Tensor], checked: int) -> int:
+def _check(
+    monitor: HealthMonitor | None,
+    scaler: torch.amp.GradScaler | None,
+    history: History,
+    budget: _Budget,
+    rows: list[torch.Tensor],
+    checked: int,
+) -> int:
     """Run the health checks on ``rows[checked:]`` (one device sync); return the new ``checked``.
 
     On divergence the rows join ``history`` (for plotting what led to it) before the error propagates.
     """
     if monitor is not None and len(rows) > checked:
         try:
-            monitor.check(torch.stack(rows[checked:]).cpu(), history.steps + checked, history,
-                          scaler.get_scale() if scaler is not None else None)
+            monitor.check(
+                torch.stack(rows[checked:]).cpu(),
+                history.steps + checked,
+                history,
+                scaler.get_scale() if scaler is not None else None,
+            )
         except TrainingDiverged:
             history.extend(rows)
             history.seconds = budget.elapsed()
@@ -225,8 +279,14 @@ def _check(monitor: HealthMonitor | None, scaler: torch.amp.GradScaler | None, h
     return len(rows)
 
 
-def _train_epoch(step: Callable[[torch.Tensor], torch.Tensor], data: TensorBatches, skip: int, history: History,
-                 budget: _Budget, check: Callable[[list[torch.Tensor], int], int]) -> int:
+def _train_epoch(
+    step: Callable[[torch.Tensor], torch.Tensor],
+    data: TensorBatches,
+    skip: int,
+    history: History,
+    budget: _Budget,
+    check: Callable[[list[torch.Tensor], int], int],
+) -> int:
     """One epoch of ``step`` from batch ``skip``, until the epoch or the time budget ends.
 
     The statistics join ``history`` after the health checks passed (NaN weights never reach a
@@ -248,18 +308,34 @@ def _train_epoch(step: Callable[[torch.Tensor], torch.Tensor], data: TensorBatch
     return done
 
 
-def _save(checkpoint: str | Path | None, history: History, epoch: int, step_in_epoch: int, batch_rng: torch.Tensor,
-          parts: dict[str, object]) -> None:
+def _save(
+    checkpoint: str | Path | None,
+    history: History,
+    epoch: int,
+    step_in_epoch: int,
+    batch_rng: torch.Tensor,
+    parts: dict[str, object],
+) -> None:
     """Write everything a resume needs (``parts``: the state dicts and the run settings), if checkpointing."""
     if checkpoint is not None:
-        save_checkpoint(checkpoint, **{k: v.state_dict() if hasattr(v, "state_dict") else v
-                                       for k, v in parts.items() if v is not None},
-                        history=history.to_dict(), epoch=epoch, step_in_epoch=step_in_epoch,
-                        rng=capture_rng(batch_rng))
+        save_checkpoint(
+            checkpoint,
+            **{k: v.state_dict() if hasattr(v, "state_dict") else v for k, v in parts.items() if v is not None},
+            history=history.to_dict(),
+            epoch=epoch,
+            step_in_epoch=step_in_epoch,
+            rng=capture_rng(batch_rng),
+        )
 
 
-def _end_epoch(epoch: int, history: History, budget: _Budget, callbacks: Sequence[Callable[[EpochEnd], None]],
-               G: nn.Module, D: nn.Module) -> None:
+def _end_epoch(
+    epoch: int,
+    history: History,
+    budget: _Budget,
+    callbacks: Sequence[Callable[[EpochEnd], None]],
+    G: nn.Module,
+    D: nn.Module,
+) -> None:
     """Record the epoch's end, show its averages, and hand it to the callbacks (which may switch modes)."""
     history.epoch_end_step.append(history.steps)
     history.epoch_end_seconds.append(history.seconds)
@@ -271,12 +347,27 @@ def _end_epoch(epoch: int, history: History, budget: _Budget, callbacks: Sequenc
     D.train()
 
 
-def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Optimizer,
-        opt_d: torch.optim.Optimizer, noise: Callable[[int], torch.Tensor], *, epochs: int | None = None,
-        max_seconds: float | None = None, callbacks: Sequence[Callable[[EpochEnd], None]] = (),
-        checkpoint: str | Path | None = None, resume: bool = False, progress: bool = True,
-        amp: bool | torch.dtype | None = None, saturating: bool = False, real_label: float = 1.0,
-        health: bool = True, ema: AveragedModel | None = None, run: dict | None = None) -> History:
+def fit(
+    G: nn.Module,
+    D: nn.Module,
+    data: TensorBatches,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    noise: Callable[[int], torch.Tensor],
+    *,
+    epochs: int | None = None,
+    max_seconds: float | None = None,
+    callbacks: Sequence[Callable[[EpochEnd], None]] = (),
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
+    progress: bool = True,
+    amp: bool | torch.dtype | None = None,
+    saturating: bool = False,
+    real_label: float = 1.0,
+    health: bool = True,
+    ema: AveragedModel | None = None,
+    run: dict | None = None,
+) -> History:
     """Train G and D together; stop after ``epochs`` or ``max_seconds`` (whichever comes first).
 
     ``noise(n)`` draws a batch of latent vectors on the data's device. With
@@ -313,8 +404,19 @@ def fit(G: nn.Module, D: nn.Module, data: TensorBatches, opt_g: torch.optim.Opti
     if resume and checkpoint is not None and Path(checkpoint).exists():
         history, epoch, skip = _resume(checkpoint, G, D, opt_g, opt_d, data, scaler, ema, run)
     parts = {"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d, "scaler": scaler, "G_ema": ema, "run": run}
-    step = partial(train_step, G, D, noise=noise, opt_g=opt_g, opt_d=opt_d, autocast=precision.autocast(),
-                   scaler=scaler, saturating=saturating, real_label=real_label, ema=ema)
+    step = partial(
+        train_step,
+        G,
+        D,
+        noise=noise,
+        opt_g=opt_g,
+        opt_d=opt_d,
+        autocast=precision.autocast(),
+        scaler=scaler,
+        saturating=saturating,
+        real_label=real_label,
+        ema=ema,
+    )
     monitor = HealthMonitor(saturating, checkpoint, scaled=scaler is not None) if health else None
     check = partial(_check, monitor, scaler, history, budget)
     G.train()

@@ -26,8 +26,9 @@ def grid_array(images: torch.Tensor, nrow: int = 8) -> np.ndarray:
     return (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
 
 
-def show_images(images: torch.Tensor, nrow: int = 8, title: str = "", ax: plt.Axes | None = None,
-                size: float = 4.0) -> plt.Axes:
+def show_images(
+    images: torch.Tensor, nrow: int = 8, title: str = "", ax: plt.Axes | None = None, size: float = 4.0
+) -> plt.Axes:
     """Draw a grid of images (uint8, or float in [-1, 1] as a Tanh generator makes them)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(size, size))
@@ -53,11 +54,14 @@ def plot_history(history: History, smooth: int = 50, title: str = "") -> plt.Fig
     """
     fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.6))
     offset = (smooth - 1) if history.steps >= smooth > 1 else 0
-    for ax, keys, ylabel in ((ax_loss, ("loss_d", "loss_g"), "loss"),
-                             (ax_d, ("d_real", "d_fake"), "mean D output")):
+    for ax, keys, ylabel in ((ax_loss, ("loss_d", "loss_g"), "loss"), (ax_d, ("d_real", "d_fake"), "mean D output")):
         for key in keys:
-            label = {"loss_d": "discriminator loss", "loss_g": "generator loss",
-                     "d_real": "D(x) on real images", "d_fake": "D(G(z)) on fakes"}[key]
+            label = {
+                "loss_d": "discriminator loss",
+                "loss_g": "generator loss",
+                "d_real": "D(x) on real images",
+                "d_fake": "D(G(z)) on fakes",
+            }[key]
             y = moving_average(getattr(history, key), smooth)
             ax.plot(np.arange(len(y)) + offset, y, label=label)
         for step in history.epoch_end_step[:-1] if len(history.epoch_end_step) <= 60 else []:
@@ -86,8 +90,13 @@ class SampleRecorder:
     ``setup.generator`` to watch the averaged generator a recipe samples from.
     """
 
-    def __init__(self, fixed_noise: torch.Tensor, nrow: int = 8, folder: str | Path | None = None,
-                 generator: nn.Module | None = None) -> None:
+    def __init__(
+        self,
+        fixed_noise: torch.Tensor,
+        nrow: int = 8,
+        folder: str | Path | None = None,
+        generator: nn.Module | None = None,
+    ) -> None:
         self.fixed_noise, self.nrow, self.generator = fixed_noise, nrow, generator
         self.folder = Path(folder) if folder else None
         self.frames: list[np.ndarray] = []
@@ -107,8 +116,7 @@ class SampleRecorder:
             plt.imsave(self.folder / f"epoch_{end.epoch:03d}.png", frame)
 
 
-def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_ms: int = 300,
-            size: float = 4.0) -> str:
+def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_ms: int = 300, size: float = 4.0) -> str:
     """An HTML/JavaScript player of ``frames`` (e.g. :class:`SampleRecorder` grids)."""
 
     fig, ax = plt.subplots(figsize=(size, size))

@@ -84,8 +84,26 @@ def train_twice(recipe: str, first: str, second: str, *extra: str) -> Result:
 def fp16(device: str) -> Result:
     """The float16 + gradient scaler path on the cat DCGAN: it trains, nothing diverges."""
     with tempfile.TemporaryDirectory() as tmp:
-        ok, log = run([sys.executable, "-m", "helpers", "train", "dcgan-cats", "--precision", "fp16", "--epochs", "3",
-                       "--limit", "1024", "--device", device, "--quiet", "--out", tmp])
+        ok, log = run(
+            [
+                sys.executable,
+                "-m",
+                "helpers",
+                "train",
+                "dcgan-cats",
+                "--precision",
+                "fp16",
+                "--epochs",
+                "3",
+                "--limit",
+                "1024",
+                "--device",
+                device,
+                "--quiet",
+                "--out",
+                tmp,
+            ]
+        )
         return ok and "float16 autocast + gradient scaler" in log, tail(log, 2)
 
 
@@ -98,8 +116,17 @@ def autocast_dtypes(device: str, dtype: torch.dtype) -> Result:
     G.register_forward_hook(lambda m, i, out: seen["G"].add(out.dtype))
     D.register_forward_hook(lambda m, i, out: seen["D"].add(out.dtype))
     data = TensorBatches(torch.randint(0, 256, (64, 1, 4, 4), dtype=torch.uint8), 8, device)
-    fit(G, D, data, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()), make_noise(8, device),
-        epochs=2, progress=False, amp=dtype)
+    fit(
+        G,
+        D,
+        data,
+        torch.optim.Adam(G.parameters()),
+        torch.optim.Adam(D.parameters()),
+        make_noise(8, device),
+        epochs=2,
+        progress=False,
+        amp=dtype,
+    )
     return seen == {"G": {dtype}, "D": {dtype}}, f"output dtypes {seen}"
 
 
@@ -108,8 +135,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per throughput variant")
-    parser.add_argument("--skip", default="", help="comma-separated groups to skip: notebooks, resume, "
-                        "cross-device, fp16, autocast, throughput")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="comma-separated groups to skip: notebooks, resume, cross-device, fp16, autocast, throughput",
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     if args.device.startswith("cuda") and not torch.cuda.is_available():
@@ -149,17 +179,31 @@ def main() -> None:
             jobs[f"autocast {dtype}"] = lambda d=dtype: autocast_dtypes(gpu, d)
             timed(f"autocast {dtype}")
     if "throughput" not in skip:
+
         def throughput() -> Result:
-            ok, log = run([sys.executable, "benchmarks/dcgan_throughput.py", "--device", gpu, "--seconds",
-                           str(args.seconds), "--variants", "reference,fit,fit-fp32,fit-bf16,fit-fp16"], timeout=400)
+            ok, log = run(
+                [
+                    sys.executable,
+                    "benchmarks/dcgan_throughput.py",
+                    "--device",
+                    gpu,
+                    "--seconds",
+                    str(args.seconds),
+                    "--variants",
+                    "reference,fit,fit-fp32,fit-bf16,fit-fp16",
+                ],
+                timeout=400,
+            )
             print(log, flush=True)
             return ok, " | ".join(line.split(" (")[0] for line in log.splitlines() if "x the reference" in line)
 
         jobs["throughput"] = throughput
         timed("throughput")
     failed = [k for k, (ok, _, _) in results.items() if not ok]
-    print(f"gpu_check: {len(results) - len(failed)} passed, {len(failed)} failed "
-          f"in {time.perf_counter() - started:.0f} s" + (f" (failed: {', '.join(failed)})" if failed else ""))
+    print(
+        f"gpu_check: {len(results) - len(failed)} passed, {len(failed)} failed "
+        f"in {time.perf_counter() - started:.0f} s" + (f" (failed: {', '.join(failed)})" if failed else "")
+    )
     sys.exit(1 if failed else 0)
 
 

@@ -32,7 +32,7 @@ def main(epochs: int = 4, batch_size: int = 128, seed: int = 0) -> None:
         model.train()
         perm = torch.randperm(len(x_train))
         for i in range(len(x_train) // batch_size):
-            idx = perm[i * batch_size:(i + 1) * batch_size]
+            idx = perm[i * batch_size : (i + 1) * batch_size]
             dx, dy = torch.randint(-2, 3, (2,)).tolist()
             x = torch.roll(x_train[idx], shifts=(dy, dx), dims=(2, 3))
             loss = F.cross_entropy(model(x), y_train[idx])
@@ -42,11 +42,15 @@ def main(epochs: int = 4, batch_size: int = 128, seed: int = 0) -> None:
             sched.step()
         model.eval()
         with torch.no_grad():
-            acc = (torch.cat([model(x_test[i:i + 1000]).argmax(1) for i in range(0, len(x_test), 1000)])
-                   == y_test).float().mean().item()
+            acc = (
+                (torch.cat([model(x_test[i : i + 1000]).argmax(1) for i in range(0, len(x_test), 1000)]) == y_test)
+                .float()
+                .mean()
+                .item()
+            )
         print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.perf_counter() - start:.0f} s)")
     with torch.no_grad():
-        feats = torch.cat([model.features(x_test[i:i + 1000]).double() for i in range(0, len(x_test), 1000)])
+        feats = torch.cat([model.features(x_test[i : i + 1000]).double() for i in range(0, len(x_test), 1000)])
     mu, sigma = gaussian_stats(feats)
     WEIGHTS.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": model.state_dict(), "ref_mu": mu, "ref_sigma": sigma, "test_accuracy": acc}, WEIGHTS)

@@ -25,21 +25,24 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (["--epochs", "0"], "--epochs 0"),
-    (["--epochs", "-1"], "--epochs -1"),
-    (["--max-seconds", "0"], "--max-seconds 0"),
-    (["--max-seconds", "-5"], "--max-seconds -5"),
-    (["--max-seconds", "nan"], "--max-seconds nan"),
-    (["--max-seconds", "inf"], "--max-seconds inf"),
-    (["--epochs", "1", "--limit", "0"], "--limit 0"),
-    (["--epochs", "1", "--limit", "-10"], "--limit -10"),
-    (["--epochs", "1", "--limit", "10"], "one batch (64 images)"),
-    (["--epochs", "1", "--seed", "-1"], "--seed -1"),
-    (["--epochs", "1", "--seed", str(2**64)], "--seed"),
-    (["--epochs", "1", "--device", "foo"], "cuda:N"),
-    (["--epochs", "1", "--device", "gpu"], "cuda:N"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--epochs", "0"], "--epochs 0"),
+        (["--epochs", "-1"], "--epochs -1"),
+        (["--max-seconds", "0"], "--max-seconds 0"),
+        (["--max-seconds", "-5"], "--max-seconds -5"),
+        (["--max-seconds", "nan"], "--max-seconds nan"),
+        (["--max-seconds", "inf"], "--max-seconds inf"),
+        (["--epochs", "1", "--limit", "0"], "--limit 0"),
+        (["--epochs", "1", "--limit", "-10"], "--limit -10"),
+        (["--epochs", "1", "--limit", "10"], "one batch (64 images)"),
+        (["--epochs", "1", "--seed", "-1"], "--seed -1"),
+        (["--epochs", "1", "--seed", str(2**64)], "--seed"),
+        (["--epochs", "1", "--device", "foo"], "cuda:N"),
+        (["--epochs", "1", "--device", "gpu"], "cuda:N"),
+    ],
+)
 def test_train_arguments_that_cannot_train_are_refused_first(args: list[str], named: str, tmp_path, cli_error) -> None:
     out = tmp_path / "run"
     assert named in cli_error([*TRAIN, *args, "--out", str(out)])
@@ -96,22 +99,28 @@ def test_out_that_is_a_file_or_under_one_is_refused(tmp_path, cli_error) -> None
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (["--n", "0"], "--n 0"),
-    (["--n", "-3"], "--n -3"),
-    (["--seed", "-1"], "--seed -1"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--n", "0"], "--n 0"),
+        (["--n", "-3"], "--n -3"),
+        (["--seed", "-1"], "--seed -1"),
+    ],
+)
 def test_sample_arguments_are_checked(args: list[str], named: str, run_dir: Path, tmp_path, cli_error) -> None:
     out = tmp_path / "s.npy"
     assert named in cli_error(["sample", str(run_dir), *args, "--out", str(out)])
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("out", "named"), [
-    ("s_noext", "must end in .npy"),
-    ("missing/dir/s.npy", "no folder"),
-    ("a_folder.npy", "it is a folder"),
-])
+@pytest.mark.parametrize(
+    ("out", "named"),
+    [
+        ("s_noext", "must end in .npy"),
+        ("missing/dir/s.npy", "no folder"),
+        ("a_folder.npy", "it is a folder"),
+    ],
+)
 def test_sample_out_is_checked_before_drawing(out: str, named: str, run_dir: Path, tmp_path, cli_error) -> None:
     (tmp_path / "a_folder.npy").mkdir()
     assert named in cli_error(["sample", str(run_dir), "--out", str(tmp_path / out)])
@@ -124,11 +133,14 @@ def test_sample_says_what_its_run_argument_is(run_dir: Path, tmp_path, cli_error
     assert "not a finished run folder" in cli_error(["sample", str(tmp_path), "--out", out])
 
 
-@pytest.mark.parametrize(("content", "named"), [
-    (json.dumps({"recipe": "no-such-recipe"}), "this version of helpers lacks"),
-    ('{"recipe": "seed-gan', "is not the run.json"),
-    (json.dumps([1, 2]), "names no recipe"),
-])
+@pytest.mark.parametrize(
+    ("content", "named"),
+    [
+        (json.dumps({"recipe": "no-such-recipe"}), "this version of helpers lacks"),
+        ('{"recipe": "seed-gan', "is not the run.json"),
+        (json.dumps([1, 2]), "names no recipe"),
+    ],
+)
 def test_sample_explains_a_bad_run_json(content: str, named: str, run_dir: Path, tmp_path, cli_error) -> None:
     run = tmp_path / "run"
     run.mkdir()

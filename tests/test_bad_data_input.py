@@ -34,8 +34,10 @@ from helpers.__main__ import main
 from helpers.data import CATS_FOLDER, find_data_locations
 from helpers.recipes import build
 
-MNIST_NAMES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-               "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+MNIST_NAMES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -57,8 +59,15 @@ def tiny_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
     return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), (np.arange(n) % 10).astype(np.uint8)
 
 
-def write_mnist(folder: Path, *, name=lambda n: n, suffix: str = "", gz: bool = False,
-                folder_per_file: bool = False, splits: tuple[str, ...] = ("train", "t10k")) -> None:
+def write_mnist(
+    folder: Path,
+    *,
+    name=lambda n: n,
+    suffix: str = "",
+    gz: bool = False,
+    folder_per_file: bool = False,
+    splits: tuple[str, ...] = ("train", "t10k"),
+) -> None:
     """Four (or fewer) small idx files named ``name(stem) + suffix``, gzipped when ``gz``."""
     for split in splits:
         for stem, array in zip(MNIST_NAMES[split], tiny_mnist(split)):
@@ -93,6 +102,7 @@ def no_warnings() -> Iterator[None]:
 
 # ------------------------------------------------- locations the user set (rows 2 and 6)
 
+
 @pytest.mark.parametrize("dataset", ["mnist", "cats"])
 @pytest.mark.parametrize("problem", ["misspelled", "empty", "a file", "only the other dataset"])
 def test_wrong_gan_data_dir_is_an_error_even_in_fast_mode(no_data, monkeypatch, dataset, problem) -> None:
@@ -112,8 +122,9 @@ def test_wrong_gan_data_dir_is_an_error_even_in_fast_mode(no_data, monkeypatch, 
     assert "GAN_DATA_DIR" in str(err.value) and str(target) in str(err.value)
 
 
-def test_cli_train_with_a_misspelled_gan_data_dir_stops_with_one_line(no_data, monkeypatch, tmp_path,
-                                                                      cli_error) -> None:
+def test_cli_train_with_a_misspelled_gan_data_dir_stops_with_one_line(
+    no_data, monkeypatch, tmp_path, cli_error
+) -> None:
     monkeypatch.setattr(env, "FAST", True)
     monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path / "dta"))
     line = cli_error(["train", "dcgan-cats", "--max-seconds", "1", "--quiet", "--out", str(tmp_path / "run")])
@@ -134,8 +145,10 @@ def test_standins_are_announced_once(no_data, monkeypatch) -> None:
 
 def test_runtime_description_counts_as_the_announcement(no_data, monkeypatch) -> None:
     monkeypatch.setattr(env, "FAST", True)
-    assert find_data_locations() == {"MNIST": "not found yet (FAST stand-in)",
-                                     "cat faces": "not found yet (FAST stand-in)"}
+    assert find_data_locations() == {
+        "MNIST": "not found yet (FAST stand-in)",
+        "cat faces": "not found yet (FAST stand-in)",
+    }
     with no_warnings():  # notebooks print this in their setup cell: no warning in the loading cell
         load_mnist()
         load_cat_faces()
@@ -294,6 +307,7 @@ def test_image_size_must_be_a_positive_whole_number(no_data, size) -> None:
 
 # ------------------------------------------------------------- image modes and bit depths
 
+
 def png16(path: Path, pixels: np.ndarray) -> None:
     """A 16-bit RGB PNG (Pillow cannot write one)."""
     h, w, _ = pixels.shape
@@ -302,8 +316,12 @@ def png16(path: Path, pixels: np.ndarray) -> None:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _rotated(path: Path) -> None:
@@ -321,18 +339,38 @@ def _palette(path: Path) -> None:
 
 
 MODES = {  # writer, file name, expected RGB at the top-left pixel, expected warning
-    "16-bit grey PNG (I;16)": (lambda p: Image.fromarray(np.full((64, 64), 40000, np.uint16)).save(p), "a.png",
-                               [156, 156, 156], None),
-    "16-bit grey TIFF (I;16)": (lambda p: Image.fromarray(np.full((64, 64), 40000, np.uint16)).save(p), "a.tif",
-                                [156, 156, 156], None),
-    "16-bit grey PGM (I)": (lambda p: Image.fromarray(np.full((64, 64), 40000, np.uint16)).save(p), "a.pgm",
-                            [156, 156, 156], None),
+    "16-bit grey PNG (I;16)": (
+        lambda p: Image.fromarray(np.full((64, 64), 40000, np.uint16)).save(p),
+        "a.png",
+        [156, 156, 156],
+        None,
+    ),
+    "16-bit grey TIFF (I;16)": (
+        lambda p: Image.fromarray(np.full((64, 64), 40000, np.uint16)).save(p),
+        "a.tif",
+        [156, 156, 156],
+        None,
+    ),
+    "16-bit grey PGM (I)": (
+        lambda p: Image.fromarray(np.full((64, 64), 40000, np.uint16)).save(p),
+        "a.pgm",
+        [156, 156, 156],
+        None,
+    ),
     "16-bit RGB PNG": (lambda p: png16(p, np.full((64, 64, 3), (65535, 32896, 0))), "a.png", [255, 128, 0], None),
-    "grey + alpha, transparent (LA)": (lambda p: Image.new("LA", (64, 64), (0, 0)).save(p), "a.png",
-                                       [255, 255, 255], "transparent"),
+    "grey + alpha, transparent (LA)": (
+        lambda p: Image.new("LA", (64, 64), (0, 0)).save(p),
+        "a.png",
+        [255, 255, 255],
+        "transparent",
+    ),
     "palette with a transparent colour (P)": (_palette, "a.png", [255, 255, 255], "transparent"),
-    "half-transparent red (RGBA)": (lambda p: Image.new("RGBA", (64, 64), (255, 0, 0, 128)).save(p), "a.png",
-                                    [255, 127, 127], "transparent"),
+    "half-transparent red (RGBA)": (
+        lambda p: Image.new("RGBA", (64, 64), (255, 0, 0, 128)).save(p),
+        "a.png",
+        [255, 127, 127],
+        "transparent",
+    ),
     "opaque RGBA": (lambda p: Image.new("RGBA", (64, 64), (10, 20, 30, 255)).save(p), "a.png", [10, 20, 30], None),
     "CMYK TIFF": (lambda p: Image.new("CMYK", (64, 64), (255, 0, 0, 0)).save(p), "a.tif", [0, 255, 255], None),
     "1-bit": (lambda p: Image.new("1", (64, 64), 1).save(p), "a.png", [255, 255, 255], None),
@@ -377,6 +415,7 @@ def test_image_modes_without_a_known_range_are_refused_clearly(no_data, mode) ->
 
 
 # ------------------------------------------------------------- the decoded cache (rows 5-7)
+
 
 def caches(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.npy")) if folder.is_dir() else []
@@ -457,16 +496,17 @@ def test_a_full_disk_does_not_block_a_load(no_data, monkeypatch) -> None:
 
 # -------------------------------------------------------------- sizes that cannot train (14, 17)
 
-@pytest.mark.parametrize(("n", "batch_size", "drop_last"), [(1, 1, True), (1, 1, False), (0, 1, False),
-                                                            (5, 1, True), (5, 1, False)])
+
+@pytest.mark.parametrize(
+    ("n", "batch_size", "drop_last"), [(1, 1, True), (1, 1, False), (0, 1, False), (5, 1, True), (5, 1, False)]
+)
 def test_batches_that_cannot_train_are_refused(n, batch_size, drop_last) -> None:
     images = torch.zeros(n, 1, 2, 2, dtype=torch.uint8)
     with pytest.raises(ValueError, match="at least 2"):
         TensorBatches(images, batch_size, drop_last=drop_last)
 
 
-@pytest.mark.parametrize(("n", "batch_size", "sizes"), [(5, 2, [3, 2]), (7, 3, [3, 4]), (6, 2, [2, 2, 2]),
-                                                        (2, 3, [2])])
+@pytest.mark.parametrize(("n", "batch_size", "sizes"), [(5, 2, [3, 2]), (7, 3, [3, 4]), (6, 2, [2, 2, 2]), (2, 3, [2])])
 def test_a_trailing_batch_of_one_is_merged(n, batch_size, sizes) -> None:
     images = torch.arange(n, dtype=torch.uint8).view(n, 1, 1, 1)
     data = TensorBatches(images, batch_size, drop_last=False)
@@ -492,11 +532,14 @@ def test_batches_say_how_to_fix_the_images(kind) -> None:
     assert fix in str(err.value)
 
 
-@pytest.mark.parametrize(("recipe", "shape", "words"), [
-    ("dcgan-cats", (4, 1, 28, 28), ("3x64x64", "1x28x28", "load_cat_faces", "vanilla-gan-mnist")),
-    ("vanilla-gan-mnist", (4, 3, 64, 64), ("1x28x28", "3x64x64", "load_mnist", "dcgan-cats")),
-    ("dcgan-mnist", (4, 3, 28, 28), ("1x28x28", "3x28x28")),
-])
+@pytest.mark.parametrize(
+    ("recipe", "shape", "words"),
+    [
+        ("dcgan-cats", (4, 1, 28, 28), ("3x64x64", "1x28x28", "load_cat_faces", "vanilla-gan-mnist")),
+        ("vanilla-gan-mnist", (4, 3, 64, 64), ("1x28x28", "3x64x64", "load_mnist", "dcgan-cats")),
+        ("dcgan-mnist", (4, 3, 28, 28), ("1x28x28", "3x28x28")),
+    ],
+)
 def test_build_checks_the_images_against_the_recipe(recipe, shape, words) -> None:
     with pytest.raises(BadDataError) as err:
         build(recipe, "cpu", images=torch.zeros(shape, dtype=torch.uint8))
@@ -519,6 +562,7 @@ def test_build_refuses_a_single_image_and_limits_given_images() -> None:
 
 def test_cli_train_with_limit_one_stops_with_the_reason(no_data, monkeypatch, tmp_path, cli_error) -> None:
     monkeypatch.setattr(env, "FAST", True)
-    line = cli_error(["train", "vanilla-gan-mnist", "--epochs", "1", "--limit", "1", "--quiet", "--out",
-                      str(tmp_path / "r")])
+    line = cli_error(
+        ["train", "vanilla-gan-mnist", "--epochs", "1", "--limit", "1", "--quiet", "--out", str(tmp_path / "r")]
+    )
     assert "--limit 1" in line and "at least one batch" in line

@@ -47,8 +47,22 @@ def test_recipe_shapes_init_and_layout() -> None:
 def test_killed_training_resumes(tmp_path) -> None:
     """SIGKILL a run after its first checkpoint; the same command resumes and ends at --epochs."""
     run = tmp_path / "cats"
-    cmd = [sys.executable, "-m", "helpers", "train", "dcgan-cats", "--epochs", "3", "--limit", "256",
-           "--device", "cpu", "--quiet", "--out", str(run)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "helpers",
+        "train",
+        "dcgan-cats",
+        "--epochs",
+        "3",
+        "--limit",
+        "256",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        str(run),
+    ]
     env = {**os.environ, "GAN_FAST": "1", "GAN_OFFLINE": "1", "GAN_DEVICE": "cpu"}
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -33,8 +33,20 @@ def train_tiny(checkpoint: Path, G: nn.Module | None = None, **options: object) 
     G = G if G is not None else tiny_generator()
     D = MLPDiscriminator((1, 4, 4), hidden=(16,))
     data = TensorBatches(torch.randint(0, 256, (40, 1, 4, 4), dtype=torch.uint8), 8)
-    fit(G, D, data, torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters()), make_noise(8, "cpu"),
-        epochs=1, checkpoint=checkpoint, resume=True, progress=False, health=False, **options)
+    fit(
+        G,
+        D,
+        data,
+        torch.optim.Adam(G.parameters()),
+        torch.optim.Adam(D.parameters()),
+        make_noise(8, "cpu"),
+        epochs=1,
+        checkpoint=checkpoint,
+        resume=True,
+        progress=False,
+        health=False,
+        **options,
+    )
     return G
 
 

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "GAN_FAST": "1", "GAN_OFFLINE": "1", "GAN_DEVICE": "cpu"}
-    result = subprocess.run([sys.executable, "-m", "helpers", *args], capture_output=True, text=True, cwd=ROOT,
-                            env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
+    )
     if check and result.returncode != 0:
         raise AssertionError(result.stderr[-2000:])
     return result
@@ -60,7 +61,13 @@ def test_errors_are_one_line_messages(tmp_path, cli_error) -> None:
     assert "choose another --out" in message
 
 
-@pytest.mark.parametrize("argv", [["train", "no-such-recipe", "--epochs", "1", "--out", "x"], ["train"],
-                                  ["train", "seed-gan-mnist", "--epochs", "x", "--out", "x"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "no-such-recipe", "--epochs", "1", "--out", "x"],
+        ["train"],
+        ["train", "seed-gan-mnist", "--epochs", "x", "--out", "x"],
+    ],
+)
 def test_usage_errors(argv: list[str], cli_error) -> None:
     assert "--help" in cli_error(argv, code=2)

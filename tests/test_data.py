@@ -40,6 +40,7 @@ def write_images(folder: Path, n: int, size: int = 64, suffix: str = ".jpg") -> 
 
 # ------------------------------------------------------------------ MNIST
 
+
 def test_mnist_real(real_data) -> None:
     x, y = load_mnist()
     assert x.dtype == torch.uint8 and x.shape == (60000, 1, 28, 28)
@@ -78,14 +79,19 @@ def test_mnist_fast_standin_is_real_and_balanced(no_data, monkeypatch) -> None:
 def test_mnist_corrupt_files_are_reported(tmp_path, monkeypatch) -> None:
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-                 "t10k-labels-idx1-ubyte"):
+    for name in (
+        "train-images-idx3-ubyte",
+        "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte",
+    ):
         (raw / name).write_bytes(b"not an idx file")
     with pytest.raises(BadDataError, match="could not be read"):
         load_mnist(root=tmp_path)
 
 
 # -------------------------------------------------------------- cat faces
+
 
 def test_cats_decoded_from_a_kaggle_layout_and_cached(tmp_path, no_data, monkeypatch) -> None:
     folder = tmp_path / "data" / "cats-faces-64x64-for-generative-models" / "cats"
@@ -182,6 +188,7 @@ def test_cats_real_dataset_and_cached_second_load(real_data, monkeypatch) -> Non
 
 
 # --------------------------------------------------------------- batching
+
 
 def test_batches_cover_each_image_once_per_epoch() -> None:
     images = torch.arange(10, dtype=torch.uint8).view(10, 1, 1, 1).expand(10, 1, 2, 2).contiguous()

@@ -16,14 +16,21 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _layout(model: nn.Module, kind: type) -> list[tuple[int, int, int, int, int]]:
-    return [(m.in_channels, m.out_channels, m.kernel_size[0], m.stride[0], m.padding[0])
-            for m in model.modules() if isinstance(m, kind)]
+    return [
+        (m.in_channels, m.out_channels, m.kernel_size[0], m.stride[0], m.padding[0])
+        for m in model.modules()
+        if isinstance(m, kind)
+    ]
 
 
 def test_seed_generator_matches_the_chapter() -> None:
     G = SeedDCGANGenerator()
-    assert _layout(G, nn.ConvTranspose2d) == [(100, 128, 4, 1, 0), (128, 64, 3, 2, 1), (64, 32, 4, 2, 1),
-                                              (32, 1, 4, 2, 1)]
+    assert _layout(G, nn.ConvTranspose2d) == [
+        (100, 128, 4, 1, 0),
+        (128, 64, 3, 2, 1),
+        (64, 32, 4, 2, 1),
+        (32, 1, 4, 2, 1),
+    ]
     x = G(torch.rand(3, 100) * 2 - 1)
     assert x.shape == (3, 1, 28, 28) and x.abs().max() <= 1
 

@@ -26,8 +26,12 @@ def test_executes_in_place_past_a_widget_after_a_large_output(tmp_path) -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, path)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "execute_notebook.py"), str(path)], check=True,
-                   timeout=120, cwd=tmp_path)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "execute_notebook.py"), str(path)],
+        check=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     done = nbformat.read(path, as_version=4)
     assert [c.execution_count for c in done.cells] == [1, 2, 3]
     assert done.cells[2].outputs[0]["text"] == "42\n"

@@ -49,8 +49,7 @@ def test_saturating_loss_is_not_checked_for_explosion_and_short_windows_skip_tre
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         HealthMonitor(saturating=True).check(window(loss_g=-12.0), HEALTH_WARMUP, History())
-        HealthMonitor().check(window(HEALTH_EVERY // 4, d_real=1.0, d_fake=0.0, loss_g=20.0), HEALTH_WARMUP,
-                              History())
+        HealthMonitor().check(window(HEALTH_EVERY // 4, d_real=1.0, d_fake=0.0, loss_g=20.0), HEALTH_WARMUP, History())
 
 
 def test_nan_raises_with_step_and_pointer() -> None:
@@ -108,7 +107,9 @@ def test_fit_warns_when_d_wins_for_a_whole_window() -> None:
         history = fit(G, D, data, *opts, make_noise(2, "cpu"), epochs=1, progress=False)
     assert history.steps == steps
     assert {("winning outright" in str(w.message), "exploding" in str(w.message)) for w in caught} == {
-        (True, False), (False, True)}
+        (True, False),
+        (False, True),
+    }
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit(G, D, data, *opts, make_noise(2, "cpu"), epochs=1, progress=False, health=False)
@@ -159,13 +160,14 @@ def replay(label: str) -> list[str]:
         warnings.simplefilter("always")
         for end in ends:
             for a in range(start, int(end), HEALTH_EVERY):
-                monitor.check(rows[a:min(a + HEALTH_EVERY, int(end))], a, History())
+                monitor.check(rows[a : min(a + HEALTH_EVERY, int(end))], a, History())
             start = int(end)
     return [str(w.message) for w in caught if issubclass(w.category, GANHealthWarning)]
 
 
-@pytest.mark.parametrize("label", ["vanilla-gan-mnist", "seed-gan-mnist", "dcgan-mnist", "seed-dcgan-mnist",
-                                   "dcgan-cats", "05-d-20x-faster"])
+@pytest.mark.parametrize(
+    "label", ["vanilla-gan-mnist", "seed-gan-mnist", "dcgan-mnist", "seed-dcgan-mnist", "dcgan-cats", "05-d-20x-faster"]
+)
 def test_recorded_healthy_runs_do_not_warn(label: str) -> None:
     """Every recipe's real run (and notebook 05's over-strong D with the non-saturating loss, which keeps
     learning) stays quiet; these recordings set HEALTH_WARMUP."""

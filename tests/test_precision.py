@@ -11,15 +11,18 @@ from helpers import choose_precision, fit
 from helpers.env import Precision, cpu_has_native_bf16
 
 
-@pytest.mark.parametrize("capability, amp, expected", [
-    ((9, 0), None, None),  # H100/H200: float32 (TF32 convolutions) measured fastest
-    ((8, 0), True, torch.bfloat16),
-    ((8, 0), False, None),
-    ((7, 5), None, torch.float16),  # T4: float16 tensor cores
-    ((7, 5), True, torch.float16),  # although recent torch says a T4 "supports" bf16 (emulated)
-    ((7, 0), False, None),
-    ((6, 0), torch.bfloat16, torch.bfloat16),  # asked for explicitly
-])
+@pytest.mark.parametrize(
+    "capability, amp, expected",
+    [
+        ((9, 0), None, None),  # H100/H200: float32 (TF32 convolutions) measured fastest
+        ((8, 0), True, torch.bfloat16),
+        ((8, 0), False, None),
+        ((7, 5), None, torch.float16),  # T4: float16 tensor cores
+        ((7, 5), True, torch.float16),  # although recent torch says a T4 "supports" bf16 (emulated)
+        ((7, 0), False, None),
+        ((6, 0), torch.bfloat16, torch.bfloat16),  # asked for explicitly
+    ],
+)
 def test_cuda_precision_follows_the_compute_capability(monkeypatch, capability, amp, expected) -> None:
     monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: capability)
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
@@ -58,8 +61,9 @@ def test_float16_steps_skipped_by_the_gradient_scaler_are_not_divergence(monkeyp
 
     Before, fit took the first skipped step's infinite gradient norm for divergence and stopped at step 0.
     """
-    monkeypatch.setattr(Precision, "grad_scaler",
-                        lambda self: torch.amp.GradScaler(self.device_type, init_scale=2.0**30))
+    monkeypatch.setattr(
+        Precision, "grad_scaler", lambda self: torch.amp.GradScaler(self.device_type, init_scale=2.0**30)
+    )
     G, D, data, opt_g, opt_d, noise = tiny()
     start = params(G)
     history = fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False, amp=torch.float16)

@@ -31,7 +31,7 @@ def requirements(path: Path) -> dict[str, Requirement]:
 def conda_requirements() -> dict[str, str]:
     out = {}
     text = (ROOT / "environment.yml").read_text()
-    for line in text[text.index("dependencies:"):].splitlines():
+    for line in text[text.index("dependencies:") :].splitlines():
         m = re.match(r"\s+- ([A-Za-z][\w.-]*)(>=[\w.]+)?\s*$", line)
         if m and m.group(1) not in ("python", "pip"):
             out[CONDA_NAMES.get(m.group(1), m.group(1)).lower()] = m.group(2) or ""
@@ -72,8 +72,12 @@ def test_notebook_twin_in_sync(nb: Path, tmp_path) -> None:
     twin = nb.with_suffix(".py")
     assert twin.exists(), f"{twin.name} is missing: run `make sync`"
     out = tmp_path / twin.name
-    subprocess.run([sys.executable, "-m", "jupytext", "--to", "py:percent", "--output", str(out), str(nb)],
-                   check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, "-m", "jupytext", "--to", "py:percent", "--output", str(out), str(nb)],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
     assert out.read_text() == twin.read_text(), f"{twin.name} differs from {nb.name}: run `make sync`"
 
 
@@ -112,3 +116,5 @@ def test_ruff_clean() -> None:
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
     result = subprocess.run([ruff, "check", "."], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
+    result = subprocess.run([ruff, "format", "--check", "."], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, f"run `ruff format .` (make lint checks it): {result.stdout[-3000:]}"

@@ -36,17 +36,32 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cli_process(*args: str) -> subprocess.Popen:
-    env = {**os.environ, "GAN_FAST": "1", "GAN_OFFLINE": "1", "GAN_DEVICE": "cpu",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-m", "helpers", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "GAN_FAST": "1",
+        "GAN_OFFLINE": "1",
+        "GAN_DEVICE": "cpu",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "helpers", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_two_processes_racing_for_one_folder(tmp_path) -> None:
     """Row 1: one crashed on `checkpoint.pt.tmp` or silently resumed the other's run; run.json had the last seed."""
     out = tmp_path / "run"
-    racers = [cli_process("train", "seed-gan-mnist", "--epochs", "1", "--limit", "640", "--quiet", "--seed", seed,
-                          "--out", str(out)) for seed in ("1", "2")]
+    racers = [
+        cli_process(
+            "train", "seed-gan-mnist", "--epochs", "1", "--limit", "640", "--quiet", "--seed", seed, "--out", str(out)
+        )
+        for seed in ("1", "2")
+    ]
     results = [(p.wait(timeout=300), *p.communicate()) for p in racers]
     winners = [seed for seed, (code, _, _) in zip((1, 2), results) if code == 0]
     assert len(winners) == 1, results
@@ -72,10 +87,19 @@ def test_a_killed_holder_leaves_no_lock_behind(tmp_path, cli_error) -> None:
     from helpers.runfolder import LOCK
 
     out = tmp_path / "run"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time; from helpers.runfolder import claim; "
-                               f"from pathlib import Path\nwith claim(Path({str(out)!r})):\n print(1, flush=True); "
-                               "time.sleep(120)"], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from helpers.runfolder import claim; "
+            f"from pathlib import Path\nwith claim(Path({str(out)!r})):\n print(1, flush=True); "
+            "time.sleep(120)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert holder.stdout.readline().strip() == "1"
     assert f"in use by process {holder.pid}" in cli_error([*TRAIN, "--limit", "64", "--out", str(out)])
     holder.send_signal(signal.SIGKILL)
@@ -85,11 +109,14 @@ def test_a_killed_holder_leaves_no_lock_behind(tmp_path, cli_error) -> None:
     assert (out / "checkpoint.pt").exists() and not (out / LOCK).exists()
 
 
-@pytest.mark.parametrize(("args", "named"), [
-    (["--limit", "64", "--seed", "1"], "--seed 0, not --seed 1"),
-    (["--limit", "128"], "--limit 64, 64 training images, not --limit 128, 128 training images"),
-    ([], "--limit 64, 64 training images, not no --limit"),
-])
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--limit", "64", "--seed", "1"], "--seed 0, not --seed 1"),
+        (["--limit", "128"], "--limit 64, 64 training images, not --limit 128, 128 training images"),
+        ([], "--limit 64, 64 training images, not no --limit"),
+    ],
+)
 def test_resuming_with_other_settings_is_refused(args: list[str], named: str, run_dir: Path, cli_error) -> None:
     """Row 11: it continued without a word, and run.json recorded the new seed."""
     before = snapshot(run_dir)
@@ -124,8 +151,9 @@ def test_a_checkpoint_without_settings_is_not_resumed_blindly(run_dir: Path, tmp
     assert "records no run settings" in cli_error([*TRAIN, "--limit", "64", "--out", str(tmp_path / "run")])
 
 
-def test_a_run_folder_of_the_previous_version_resumes_with_its_settings_only(run_dir: Path, tmp_path,
-                                                                           capsys, cli_error) -> None:
+def test_a_run_folder_of_the_previous_version_resumes_with_its_settings_only(
+    run_dir: Path, tmp_path, capsys, cli_error
+) -> None:
     """Before, run.json held recipe, seed and limit, and the checkpoint no settings."""
     out = tmp_path / "run"
     out.mkdir()

@@ -32,8 +32,14 @@ def tiny(seed: int = 0) -> tuple:
     G, D = MLPGenerator(8, (16,), image_shape=(1, 4, 4)), MLPDiscriminator((1, 4, 4), hidden=(16,), dropout=0.2)
     images = torch.randint(0, 256, (40, 1, 4, 4), dtype=torch.uint8)
     data = TensorBatches(images, 8, seed=seed)
-    return (G, D, data, torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3),
-            make_noise(8, "cpu"))
+    return (
+        G,
+        D,
+        data,
+        torch.optim.Adam(G.parameters(), 1e-3),
+        torch.optim.Adam(D.parameters(), 1e-3),
+        make_noise(8, "cpu"),
+    )
 
 
 def params(model: torch.nn.Module) -> torch.Tensor:
@@ -70,8 +76,17 @@ def test_saturating_loss_is_the_minimax_term() -> None:
 def test_fit_epochs_history_and_callbacks() -> None:
     G, D, data, opt_g, opt_d, noise = tiny()
     seen: list[int] = []
-    history = fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False,
-                  callbacks=[lambda end: seen.append(end.epoch) if isinstance(end, EpochEnd) else None])
+    history = fit(
+        G,
+        D,
+        data,
+        opt_g,
+        opt_d,
+        noise,
+        epochs=3,
+        progress=False,
+        callbacks=[lambda end: seen.append(end.epoch) if isinstance(end, EpochEnd) else None],
+    )
     assert seen == [1, 2, 3]
     assert history.epochs == 3 and history.steps == 3 * len(data) == len(history.grad_norm_g)
     assert history.epoch_end_step == [5, 10, 15] and history.seconds > 0
@@ -109,8 +124,9 @@ def test_resume_with_the_time_budget_spent_trains_nothing(tmp_path) -> None:
     G, D, data, opt_g, opt_d, noise = tiny()
     first = fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.05, checkpoint=tmp_path / "c.pt", progress=False)
     before = params(G)
-    again = fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.05, checkpoint=tmp_path / "c.pt", resume=True,
-                progress=False)
+    again = fit(
+        G, D, data, opt_g, opt_d, noise, max_seconds=0.05, checkpoint=tmp_path / "c.pt", resume=True, progress=False
+    )
     assert again.steps == first.steps and again.seconds == first.seconds and torch.equal(params(G), before)
 
 
@@ -173,8 +189,7 @@ def test_ema_resumes_exactly_and_is_what_load_generator_reads(tmp_path) -> None:
 
     ckpt = tmp_path / "ckpt.pt"
     G, D, data, opt_g, opt_d, noise = tiny()
-    fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.02, checkpoint=ckpt, progress=False,
-        ema=generator_ema(G, 0.9))
+    fit(G, D, data, opt_g, opt_d, noise, max_seconds=0.02, checkpoint=ckpt, progress=False, ema=generator_ema(G, 0.9))
     G, D, data, opt_g, opt_d, noise = tiny()
     ema = generator_ema(G, 0.9)
     fit(G, D, data, opt_g, opt_d, noise, epochs=3, checkpoint=ckpt, resume=True, progress=False, ema=ema)
@@ -188,8 +203,19 @@ def test_resuming_with_ema_from_a_run_without_one_is_a_clear_error(tmp_path) -> 
     G, D, data, opt_g, opt_d, noise = tiny()
     fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False)
     with pytest.raises(CheckpointError, match="no averaged generator"):
-        fit(G, D, data, opt_g, opt_d, noise, epochs=2, checkpoint=tmp_path / "c.pt", resume=True,
-            progress=False, ema=generator_ema(G, 0.9))
+        fit(
+            G,
+            D,
+            data,
+            opt_g,
+            opt_d,
+            noise,
+            epochs=2,
+            checkpoint=tmp_path / "c.pt",
+            resume=True,
+            progress=False,
+            ema=generator_ema(G, 0.9),
+        )
 
 
 def test_sample_recorder_draws_the_given_generator_and_reloads_its_frames(tmp_path) -> None:
@@ -266,8 +292,18 @@ def test_resume_puts_every_state_on_the_training_device(tmp_path) -> None:
     reading them never waits for the GPU.
     """
     G, D, data, opt_g, opt_d, noise = tiny()
-    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False,
-        ema=generator_ema(G, 0.9))
+    fit(
+        G,
+        D,
+        data,
+        opt_g,
+        opt_d,
+        noise,
+        epochs=1,
+        checkpoint=tmp_path / "c.pt",
+        progress=False,
+        ema=generator_ema(G, 0.9),
+    )
     G, D, data, _, _, _ = tiny()
     G, D = G.to("meta"), D.to("meta")
     opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
@@ -284,10 +320,17 @@ def test_resume_puts_every_state_on_the_training_device(tmp_path) -> None:
 def test_epoch_means_include_a_partial_epoch() -> None:
     """A time budget shorter than one epoch leaves no completed epoch; per-epoch summaries (notebook 04)
     must still have the partial one instead of failing with an IndexError."""
-    partial = History(loss_d=[1.0, 3.0], loss_g=[2.0, 4.0], d_real=[0.5, 0.7], d_fake=[0.1, 0.3],
-                      grad_norm_d=[1.0, 1.0], grad_norm_g=[1.0, 1.0])
-    assert partial.epoch_means() == [{"epoch": 1, "complete": False, "loss_d": 2.0, "loss_g": 3.0,
-                                      "d_real": 0.6, "d_fake": 0.2}]
+    partial = History(
+        loss_d=[1.0, 3.0],
+        loss_g=[2.0, 4.0],
+        d_real=[0.5, 0.7],
+        d_fake=[0.1, 0.3],
+        grad_norm_d=[1.0, 1.0],
+        grad_norm_g=[1.0, 1.0],
+    )
+    assert partial.epoch_means() == [
+        {"epoch": 1, "complete": False, "loss_d": 2.0, "loss_g": 3.0, "d_real": 0.6, "d_fake": 0.2}
+    ]
     partial.epoch_end_step.append(1)
     means = partial.epoch_means(("loss_d",))
     assert means == [{"epoch": 1, "complete": True, "loss_d": 1.0}, {"epoch": 2, "complete": False, "loss_d": 3.0}]
