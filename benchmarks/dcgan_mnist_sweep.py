@@ -25,8 +25,8 @@ import re
 
 from recipe_sweep import sweep
 
+from helpers import RECIPES, Recipe, get_recipe
 from helpers.models import DCGANDiscriminator, DCGANGenerator
-from helpers.recipes import RECIPES, Recipe, get_recipe
 
 NUMBER = r"[\d.]+(?:e-?\d+)?"
 PATTERN = re.compile(
@@ -57,12 +57,10 @@ def variant(name: str) -> Recipe:
     )
 
 
-def register(name: str) -> str:
-    """Register variant ``name`` unless it is already a recipe; return the name."""
-    if name not in RECIPES:
-        RECIPES[name] = variant(name)
-    return name
+def resolve(name: str) -> Recipe:
+    """The recipe ``name`` when it is one, else the variant it describes."""
+    return RECIPES[name] if name in RECIPES else variant(name)
 
 
 if __name__ == "__main__":
-    sweep(register, __doc__.splitlines()[0])
+    sweep(resolve, __doc__.splitlines()[0])

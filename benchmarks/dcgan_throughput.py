@@ -57,8 +57,8 @@ import torch
 import torch.nn.functional as F
 
 import helpers.recipes as recipes
-from helpers import get_device
-from helpers.data import CATS_FOLDER, _cats_folder, load_cat_faces, standin_cat_faces
+from helpers import find_cat_folder, get_device, load_cat_faces, standin_cat_faces
+from helpers.data import CATS_FOLDER
 
 RECIPE = "dcgan-cats"
 
@@ -72,7 +72,7 @@ def sync(device: torch.device) -> None:
 def image_folder_root(tmp: Path) -> Path:
     """A folder ImageFolder can read (one class subfolder of images): the real cats, or stand-ins."""
     for base in [Path(os.environ["GAN_DATA_DIR"])] if os.environ.get("GAN_DATA_DIR") else []:
-        folder = _cats_folder(base)
+        folder = find_cat_folder(base)
         if folder is not None and folder != base:
             return folder.parent
     from PIL import Image

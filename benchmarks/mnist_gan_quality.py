@@ -15,13 +15,11 @@ import time
 
 import torch
 
-from helpers import EpochEnd, draw_samples, get_device
-from helpers.metrics import mnist_scores
-from helpers.recipes import build
+from helpers import EpochEnd, Recipe, build, draw_samples, get_device, mnist_scores
 
 
 def train_and_score(
-    name: str,
+    recipe: str | Recipe,
     seconds: float | None,
     epochs: int | None,
     seed: int,
@@ -30,14 +28,14 @@ def train_and_score(
     *,
     each_epoch: bool = False,
 ) -> dict:
-    """Train ``name`` for the budget and return its scores, steps, epochs and seconds.
+    """Train ``recipe`` (a name or a :class:`helpers.Recipe`) for the budget; its scores, steps, epochs, seconds.
 
     ``each_epoch=True`` also scores after every epoch (``per_epoch``: epoch, steps, Fréchet
     distance), for step-budgeted runs only: the scoring would count against a time budget.
     """
     if each_epoch and seconds is not None:
         raise ValueError("each_epoch=True needs an epoch budget, not seconds: scoring would eat into the time")
-    setup = build(name, device, seed=seed)
+    setup = build(recipe, device, seed=seed)
     curve: list[dict] = []
 
     def score() -> dict:
@@ -55,7 +53,7 @@ def train_and_score(
     wall = time.perf_counter() - start
     scores = score()
     return {
-        "recipe": name,
+        "recipe": setup.recipe.name,
         "seconds": round(wall, 1),
         "steps": history.steps,
         "epochs": round(history.steps / len(setup.data), 2),

@@ -21,12 +21,11 @@ from collections.abc import Callable
 
 from mnist_gan_quality import train_and_score
 
-from helpers import get_device
-from helpers.recipes import RECIPES, get_recipe
+from helpers import Recipe, get_device, get_recipe
 
 
-def variant(spec: str) -> str:
-    """Register the variant ``spec`` (``RECIPE:field=value,...``) under that name; return the name."""
+def variant(spec: str) -> Recipe:
+    """The variant ``spec`` (``RECIPE:field=value,...``): a registered recipe with some fields replaced."""
     base, _, overrides = spec.partition(":")
     recipe = get_recipe(base)
     fields = {f.name for f in dataclasses.fields(recipe)}
@@ -36,12 +35,11 @@ def variant(spec: str) -> str:
         if key not in fields:
             raise SystemExit(f"{spec!r}: {key!r} is not a Recipe field; choose from {sorted(fields)}")
         changes[key] = ast.literal_eval(value)
-    RECIPES[spec] = dataclasses.replace(recipe, name=spec, **changes)
-    return spec
+    return dataclasses.replace(recipe, name=spec, **changes)
 
 
-def sweep(register: Callable[[str], str], description: str) -> None:
-    """Parse the command line, ``register`` each variant, train each for the budget, print JSON lines."""
+def sweep(resolve: Callable[[str], Recipe], description: str) -> None:
+    """Parse the command line, ``resolve`` each variant to a recipe, train each for the budget, print JSON lines."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("variants", nargs="+")
     budget = parser.add_mutually_exclusive_group()
@@ -56,7 +54,7 @@ def sweep(register: Callable[[str], str], description: str) -> None:
     seconds = None if args.epochs is not None else args.seconds if args.seconds is not None else 120
     for spec in args.variants:
         r = train_and_score(
-            register(spec), seconds, args.epochs, args.seed, get_device(args.device), each_epoch=args.each_epoch
+            resolve(spec), seconds, args.epochs, args.seed, get_device(args.device), each_epoch=args.each_epoch
         )
         if not args.each_epoch:  # otherwise the seconds include the scoring
             r["steps_per_s"] = round(r["steps"] / r["seconds"], 1)

@@ -315,7 +315,7 @@ def _image_subfolders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if not p.name.startswith((".", "__")) and _has_images(p))
 
 
-def _cats_folder(base: Path) -> Path | None:
+def find_cat_folder(base: Path) -> Path | None:
     """The image folder under ``base``: Kaggle's layout, a ``cats/`` folder, or ``base``, or one ``cats/`` deeper."""
     kaggle = base / CATS_FOLDER / "cats"
     for folder in (kaggle, kaggle / "cats", base / "cats", base / "cats" / "cats", base):
@@ -533,7 +533,7 @@ def _kagglehub_folder(tried: list[str]) -> Path | None:
     except Exception as exc:  # no network, no credentials
         tried.append(f"kagglehub download of {CATS_SLUG}: failed ({type(exc).__name__}: {exc})")
         return None
-    found = _cats_folder(path)
+    found = find_cat_folder(path)
     if found is None:
         tried.append(f"kagglehub download: {path} holds no images")
     return found
@@ -555,7 +555,7 @@ def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tens
     _check_size(size)
     if root is not None:
         base = _existing_folder(root, f"root={str(root)!r}", "pass the folder of cat images or its parent")
-        folder = _cats_folder(base)
+        folder = find_cat_folder(base)
         if folder is None and len(subfolders := _image_subfolders(base)) == 1:
             folder = subfolders[0]
         return decode_image_folder(folder or base, size)
@@ -563,7 +563,7 @@ def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tens
     tried: list[str] = []
     data_dir = _data_dir_from_env()
     if data_dir is not None:
-        if (folder := _cats_folder(data_dir)) is not None:
+        if (folder := find_cat_folder(data_dir)) is not None:
             return decode_image_folder(folder, size)
         tried.append(
             f"GAN_DATA_DIR: no images in {data_dir / CATS_FOLDER / 'cats'}, {data_dir / 'cats'} or "
@@ -571,7 +571,7 @@ def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tens
         )
     else:
         tried.append("GAN_DATA_DIR: not set")
-    if (folder := _cats_folder(env.KAGGLE_INPUT)) is not None:
+    if (folder := find_cat_folder(env.KAGGLE_INPUT)) is not None:
         return decode_image_folder(folder, size)
     tried.append(f"Kaggle input: no images in {env.KAGGLE_INPUT / CATS_FOLDER / 'cats'}")
     if (folder := _kagglehub_folder(tried)) is not None:
@@ -600,7 +600,7 @@ def find_data_locations() -> dict[str, str]:
         return {"MNIST": f"error: {exc}", "cat faces": f"error: {exc}"}
     kaggle = sorted(env.KAGGLE_INPUT.glob("*")) if env.KAGGLE_INPUT.is_dir() else []
     mnist = next((f for b in (data_dir, *kaggle, cache_dir()) if b is not None and (f := _mnist_folder(b))), None)
-    cats = next((f for b in (data_dir, env.KAGGLE_INPUT) if b is not None and (f := _cats_folder(b))), None)
+    cats = next((f for b in (data_dir, env.KAGGLE_INPUT) if b is not None and (f := find_cat_folder(b))), None)
     locations = {"MNIST": mnist, "cat faces": cats}
     if env.FAST and data_dir is None:
         _ANNOUNCED.update(name for name, found in locations.items() if found is None)

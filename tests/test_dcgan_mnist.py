@@ -81,8 +81,10 @@ def test_recipe_sweep_variants() -> None:
         from recipe_sweep import variant as sweep_variant
     finally:
         sys.path.remove(str(BENCHMARKS))
-    name = sweep_variant("vanilla-gan-mnist:lr_g=1e-3,batch_size=32,ema_decay=None")
-    r = RECIPES.pop(name)
+    before = dict(RECIPES)
+    r = sweep_variant("vanilla-gan-mnist:lr_g=1e-3,batch_size=32,ema_decay=None")
+    assert RECIPES == before, "a variant is data: nothing is registered"
+    assert r.name == "vanilla-gan-mnist:lr_g=1e-3,batch_size=32,ema_decay=None"
     assert (r.lr_g, r.batch_size, r.ema_decay, r.lr_d) == (1e-3, 32, None, get_recipe("vanilla-gan-mnist").lr_d)
     with pytest.raises(SystemExit, match="not a Recipe field"):
         sweep_variant("vanilla-gan-mnist:width=3")
