@@ -9,7 +9,7 @@ none, the classic layout), discriminator width 32, batch 64, Adam learning rate 
 (``-lr``) and for D alone (``-lrd``), latent size, memory layout. Unnamed settings, and every
 other one (bf16 where native, the weight average, the initialisation), are the recipe's.
 Each is trained and scored like ``benchmarks/mnist_gan_quality.py`` does (10,000 samples);
-names of registered recipes (``dcgan-mnist``, ``seed-dcgan-mnist``) may be mixed in.
+names of registered recipes (``dcgan-mnist``, ``article-dcgan-mnist``) may be mixed in.
 
 With ``--seconds`` the runs are timed, so run them one after the other on an idle CPU.
 ``--epochs N --each-epoch`` scores after every epoch instead (quality per step, not per
@@ -52,7 +52,7 @@ def variant(name: str) -> Recipe:
         lr_g=lr_g,
         lr_d=lr_d,
         latent_dim=z,
-        build=lambda: (DCGANGenerator(z, 1, 28, g, refine=refine), DCGANDiscriminator(1, 28, d)),
+        make_networks=lambda z: (DCGANGenerator(z, 1, 28, g, refine=refine), DCGANDiscriminator(1, 28, d)),
         channels_last=m["nchw"] is None,
     )
 

@@ -92,7 +92,7 @@ def reference(root: Path, device: torch.device, seconds: float, warmup: int, wor
 
     recipe = recipes.get_recipe(RECIPE)
     torch.manual_seed(0)
-    G, D = recipe.build()
+    G, D = recipe.networks()
     G.apply(recipes.dcgan_init)
     D.apply(recipes.dcgan_init)
     G, D = G.to(device), D.to(device)

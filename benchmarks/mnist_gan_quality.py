@@ -1,6 +1,6 @@
 """Sample quality per CPU second: train MNIST recipes for the same time budget, score each.
 
-    python benchmarks/mnist_gan_quality.py --seconds 300 vanilla-gan-mnist seed-gan-mnist
+    python benchmarks/mnist_gan_quality.py --seconds 300 vanilla-gan-mnist article-gan-mnist
 
 Each recipe trains in this process, one after the other (never two at once on a
 shared CPU), then draws 10,000 samples scored by ``helpers.metrics``. Prints one

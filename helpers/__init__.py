@@ -33,9 +33,19 @@ from .env import (
 from .health import GANHealthWarning, TrainingDiverged
 from .history import History
 from .metrics import features_and_probs, mnist_scores
-from .models import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, count_parameters, dcgan_init
+from .models import (
+    ArticleDCGANDiscriminator,
+    ArticleDCGANGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    count_parameters,
+    dcgan_init,
+    layer_widths,
+)
 from .recipes import RECIPES, Recipe, Setup, build, get_recipe, load_dataset
-from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, slerp
+from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, recalibrate_batch_norm, slerp
 from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
 from .viz import SampleRecorder, animate, grid_array, interpolation_explorer, moving_average, plot_history, show_images
 
@@ -43,6 +53,8 @@ __all__ = [
     "FAST",
     "OFFLINE",
     "RECIPES",
+    "ArticleDCGANDiscriminator",
+    "ArticleDCGANGenerator",
     "BadDataError",
     "CheckpointError",
     "DataNotFoundError",
@@ -82,6 +94,7 @@ __all__ = [
     "grid_array",
     "interpolation_explorer",
     "latent_of_seed",
+    "layer_widths",
     "load_cat_faces",
     "load_checkpoint",
     "load_dataset",
@@ -91,6 +104,7 @@ __all__ = [
     "mnist_scores",
     "moving_average",
     "plot_history",
+    "recalibrate_batch_norm",
     "save_checkpoint",
     "seed_everything",
     "show_images",

@@ -231,16 +231,27 @@ def restore_rng(states: dict, batch_rng: torch.Generator) -> None:
 
 
 def load_generator(
-    G: nn.Module, checkpoint: str | Path, map_location: str | torch.device = "cpu", averaged: bool = True
+    G: nn.Module,
+    checkpoint: str | Path,
+    map_location: str | torch.device = "cpu",
+    averaged: bool = True,
+    recipe: str | None = None,
 ) -> nn.Module:
     """Load the generator from a :func:`helpers.fit` checkpoint or an export into ``G`` (eval mode); returns ``G``.
 
-    An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), ...)``, half precision
-    allowed. With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
-    The weights land on ``G``'s device whatever ``map_location`` says. Raises :class:`CheckpointError`,
-    naming what the file is when it holds no generator (a bare state dict, another dict, ...).
+    An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), run=..., ...)``, half
+    precision allowed. With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
+    The weights land on ``G``'s device whatever ``map_location`` says. ``recipe``: the name of the recipe ``G``
+    was built from; a file that names another recipe (in its ``run``) is refused by name. Raises
+    :class:`CheckpointError`, naming what the file is when it holds no generator (a bare state dict, another
+    dict, ...), or the two recipes.
     """
     state = load_checkpoint(checkpoint, map_location)
+    saved = state.get("run", {}).get("recipe") if isinstance(state.get("run"), Mapping) else None
+    if recipe is not None and saved is not None and saved != recipe:
+        raise CheckpointError(
+            f"{checkpoint} holds a generator of recipe {saved!r}, not {recipe!r}: build {saved!r} to load it."
+        )
     if averaged and isinstance(state.get("G_ema"), Mapping):
         weights = {k.removeprefix("module."): v for k, v in state["G_ema"].items() if k.startswith("module.")}
     elif "G" in state:

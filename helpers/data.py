@@ -355,7 +355,7 @@ def _decode(path: Path, size: int) -> tuple[np.ndarray | None, str]:
     ``(None, reason)`` when it cannot be read.
 
     Images are turned as their EXIF orientation says. Images of another size are resized
-    (shorter side to ``size``) and center-cropped, as the seed recipe's ``Resize`` +
+    (shorter side to ``size``) and center-cropped, as the article recipe's ``Resize`` +
     ``CenterCrop`` does.
     """
     try:

@@ -56,6 +56,11 @@ class History:
             for key, column in zip(STEP_KEYS, torch.stack(rows).T.tolist()):
                 getattr(self, key).extend(column)
 
+    def end_epoch(self) -> None:
+        """Mark the steps recorded so far as a completed epoch, ending at :attr:`seconds` of training."""
+        self.epoch_end_step.append(self.steps)
+        self.epoch_end_seconds.append(self.seconds)
+
     def epoch_means(self, keys: tuple[str, ...] = ("loss_d", "loss_g", "d_real", "d_fake")) -> list[dict]:
         """The mean of each of ``keys`` per epoch, one dict an epoch, in order.
 

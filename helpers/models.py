@@ -16,7 +16,7 @@ from torch import nn
 class MLPGenerator(nn.Module):
     """z -> hidden layers (LeakyReLU) -> image in [-1, 1] (Tanh).
 
-    ``hidden=(100,)`` is the seed article's tiny generator; the series' recipe uses
+    ``hidden=(100,)`` is the source article's tiny generator; the series' recipe uses
     wider, deeper layers with batch norm, which learn clean digits far sooner.
     """
 
@@ -175,12 +175,12 @@ class DCGANDiscriminator(nn.Module):
         return self.net(x).view(-1)
 
 
-class SeedDCGANGenerator(nn.Module):
-    """The seed chapter's MNIST DCGAN generator, kept for comparison (notebook 03).
+class ArticleDCGANGenerator(nn.Module):
+    """The source article's MNIST DCGAN generator, kept for comparison (notebook 03).
 
     It does not fit the (4, 2, 1) family above: z (1x1) -> 4x4 (kernel 4, stride 1) ->
     7x7 (kernel 3, stride 2, padding 1) -> 14x14 -> 28x28 (kernel 4, stride 2, padding 1),
-    channels ``latent_dim -> 4w -> 2w -> w -> 1`` with ``w = width`` (the seed: 100, 32).
+    channels ``latent_dim -> 4w -> 2w -> w -> 1`` with ``w = width`` (the article: 100, 32).
     Batch norm and LeakyReLU(0.2) between layers, Tanh out, no biases.
     """
 
@@ -202,8 +202,8 @@ class SeedDCGANGenerator(nn.Module):
         return self.net(z.view(len(z), self.latent_dim, 1, 1))
 
 
-class SeedDCGANDiscriminator(nn.Module):
-    """The seed chapter's MNIST DCGAN discriminator, returning a logit (no sigmoid).
+class ArticleDCGANDiscriminator(nn.Module):
+    """The source article's MNIST DCGAN discriminator, returning a logit (no sigmoid).
 
     28x28 -> 14 -> 7 (kernel 4, stride 2, padding 1) -> 4 (kernel 3, stride 2,
     padding 1) -> 1 (kernel 4), channels ``1 -> w -> 2w -> 4w -> 1``; batch norm on
@@ -247,3 +247,26 @@ def dcgan_init(module: nn.Module) -> None:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable parameters, for the shape-check cells."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def layer_widths(net: nn.Module) -> str:
+    """The widths ``net``'s layers map between, one run per kind of layer, in the order they are defined.
+
+    Features for ``nn.Linear``, channels for ``nn.Conv2d``/``nn.ConvTranspose2d``, e.g.
+    ``"Linear 64-256-512-1024-784"`` or ``"ConvTranspose2d 64-128-64-16, Conv2d 16-1"``: read off the
+    network itself, so a recipe's description never restates a number its code holds.
+    """
+    runs: list[tuple[str, list[int]]] = []
+    for module in net.modules():
+        if isinstance(module, nn.Linear):
+            width_in, width_out = module.in_features, module.out_features
+        elif isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+            width_in, width_out = module.in_channels, module.out_channels
+        else:
+            continue
+        kind = type(module).__name__
+        if runs and runs[-1][0] == kind and runs[-1][1][-1] == width_in:
+            runs[-1][1].append(width_out)
+        else:
+            runs.append((kind, [width_in, width_out]))
+    return ", ".join(f"{kind} {'-'.join(map(str, widths))}" for kind, widths in runs)

@@ -19,13 +19,14 @@ from .data import BadDataError, TensorBatches, load_cat_faces, load_mnist
 from .env import Precision, choose_precision, cpu_has_native_bf16
 from .history import History
 from .models import (
+    ArticleDCGANDiscriminator,
+    ArticleDCGANGenerator,
     DCGANDiscriminator,
     DCGANGenerator,
     MLPDiscriminator,
     MLPGenerator,
-    SeedDCGANDiscriminator,
-    SeedDCGANGenerator,
     dcgan_init,
+    layer_widths,
 )
 from .sampling import Noise, generator_ema, make_noise
 from .train import fit
@@ -36,9 +37,11 @@ class Recipe:
     """Everything that defines one training set-up."""
 
     name: str
+    #: What the recipe is, in words; every number is in the fields below (:meth:`summary` prints them).
     description: str
     dataset: str
-    build: Callable[[], tuple[nn.Module, nn.Module]]
+    #: ``make_networks(latent_dim)`` -> fresh ``(G, D)`` with PyTorch's default init (:meth:`networks`).
+    make_networks: Callable[[int], tuple[nn.Module, nn.Module]]
     latent_dim: int
     noise: str
     batch_size: int
@@ -62,8 +65,37 @@ class Recipe:
     #: Keep an exponential moving average of G's weights with this decay (``None``: none); sample from it.
     ema_decay: float | None = None
 
+    def networks(self) -> tuple[nn.Module, nn.Module]:
+        """A fresh, untrained ``(G, D)`` of this recipe on the CPU (:func:`build` adds init, device, optimisers)."""
+        return self.make_networks(self.latent_dim)
+
+    def summary(self) -> str:
+        """A few lines that say everything the recipe sets, numbers read off its fields and its networks."""
+        G, D = self.networks()
+        noise = {"normal": "N(0, I)", "uniform": "U(-1, 1)"}.get(self.noise, self.noise)
+        lines = [
+            f"{self.name}: {self.description}",
+            f"  data: {self.dataset}, batch {self.batch_size}; latent vector: {self.latent_dim} values ~ {noise}",
+            f"  G ({type(G).__name__}): {layer_widths(G)}",
+            f"  D ({type(D).__name__}): {layer_widths(D)}",
+            f"  Adam: lr G {self.lr_g:g}, D {self.lr_d:g}, betas {self.betas}"
+            + (", DCGAN init" if self.dcgan_init else ", PyTorch's default init"),
+        ]
+        if self.real_label != 1.0:
+            lines.append(f"  real label {self.real_label:g} (one-sided label smoothing)")
+        if self.ema_decay:
+            lines.append(f"  samples from an average of G's weights, decay {self.ema_decay:g}")
+        if self.cpu_bf16:
+            layout = " and channels_last" if self.channels_last else ""
+            lines.append(f"  bf16 autocast{layout} on CPUs with native bf16")
+        return "\n".join(lines)
+
 
 RECIPES: dict[str, Recipe] = {}
+
+
+#: What the DCGAN recipes share: the DCGAN paper's Adam momentum and initialisation, and the CPU fast path.
+DCGAN_SETTINGS: dict = {"betas": (0.5, 0.999), "dcgan_init": True, "channels_last": True, "cpu_bf16": True}
 
 
 def _register(recipe: Recipe) -> None:
@@ -73,11 +105,9 @@ def _register(recipe: Recipe) -> None:
 _register(
     Recipe(
         name="vanilla-gan-mnist",
-        description="The series' fully connected GAN: z=64 ~ N(0, I), G 64-256-512-1024-784 with batch norm, "
-        "D 784-512-256-1 with dropout 0.3, Adam 5e-4 (0.5, 0.999), batch 64, samples from a "
-        "moving average of G's weights (decay 0.999).",
+        description="The series' fully connected GAN (notebook 02): batch norm in G, dropout in D.",
         dataset="mnist",
-        build=lambda: (MLPGenerator(64, (256, 512, 1024)), MLPDiscriminator(hidden=(512, 256), dropout=0.3)),
+        make_networks=lambda z: (MLPGenerator(z, (256, 512, 1024)), MLPDiscriminator(hidden=(512, 256), dropout=0.3)),
         latent_dim=64,
         noise="normal",
         batch_size=64,
@@ -90,11 +120,13 @@ _register(
 )
 _register(
     Recipe(
-        name="seed-gan-mnist",
-        description="The seed article's GAN: z=20 ~ U(-1, 1), G 20-100-784, D 784-100-1 with dropout 0.5, "
-        "Adam at its default lr 1e-3, batch 64.",
+        name="article-gan-mnist",
+        description="The source article's GAN: one hidden layer each, dropout in D, Adam's default settings.",
         dataset="mnist",
-        build=lambda: (MLPGenerator(20, (100,), batch_norm=False), MLPDiscriminator(hidden=(100,), dropout=0.5)),
+        make_networks=lambda z: (
+            MLPGenerator(z, (100,), batch_norm=False),
+            MLPDiscriminator(hidden=(100,), dropout=0.5),
+        ),
         latent_dim=20,
         noise="uniform",
         batch_size=64,
@@ -106,13 +138,10 @@ _register(
 _register(
     Recipe(
         name="dcgan-mnist",
-        description="The series' MNIST DCGAN (notebook 03): z=64 ~ N(0, I), G ConvTranspose 64-128-64-16 "
-        "(7x7 -> 14 -> 28) + a 3x3 Conv 16-1 at 28x28, D Conv 1-32-64-1, DCGAN init, Adam G 2e-3, "
-        "D 1e-3 (0.5, 0.999), batch 64, samples from a moving average of G (decay 0.999); "
-        "bf16 + channels_last on CPUs with native bf16.",
+        description="The series' MNIST DCGAN (notebook 03): G ends in a convolution that keeps the full size.",
         dataset="mnist",
-        build=lambda: (
-            DCGANGenerator(latent_dim=64, channels=1, image_size=28, width=64, refine=16),
+        make_networks=lambda z: (
+            DCGANGenerator(latent_dim=z, channels=1, image_size=28, width=64, refine=16),
             DCGANDiscriminator(channels=1, image_size=28, width=32),
         ),
         latent_dim=64,
@@ -120,41 +149,30 @@ _register(
         batch_size=64,
         lr_g=2e-3,
         lr_d=1e-3,
-        betas=(0.5, 0.999),
-        cpu_threads=None,
-        dcgan_init=True,
-        channels_last=True,
-        cpu_bf16=True,
+        **DCGAN_SETTINGS,
         ema_decay=0.999,
     )
 )
 _register(
     Recipe(
-        name="seed-dcgan-mnist",
-        description="The seed chapter's MNIST DCGAN: z=100 ~ U(-1, 1), G ConvTranspose 100-128-64-32-1 "
-        "(4x4 -> 7 -> 14 -> 28), D Conv 1-32-64-128-1, PyTorch's default init, "
-        "Adam G 3e-4, D 2e-4 (0.9, 0.999), batch 64.",
+        name="article-dcgan-mnist",
+        description="The source article's MNIST DCGAN (notebook 03).",
         dataset="mnist",
-        build=lambda: (SeedDCGANGenerator(latent_dim=100, width=32), SeedDCGANDiscriminator(width=32)),
+        make_networks=lambda z: (ArticleDCGANGenerator(latent_dim=z, width=32), ArticleDCGANDiscriminator(width=32)),
         latent_dim=100,
         noise="uniform",
         batch_size=64,
         lr_g=3e-4,
         lr_d=2e-4,
-        cpu_threads=None,
     )
 )
-
-
 _register(
     Recipe(
         name="dcgan-cats",
-        description="The seed article's DCGAN on 64x64 cat faces: z=128 ~ N(0, I), G ConvTranspose "
-        "128-512-256-128-64-3, D Conv 3-64-128-256-512-1, DCGAN init, Adam 2e-4 (0.5, 0.999), "
-        "batch 128; channels_last + bf16 autocast on CPUs with native bf16.",
+        description="The source article's DCGAN on cat faces (notebook 04).",
         dataset="cats",
-        build=lambda: (
-            DCGANGenerator(latent_dim=128, channels=3, image_size=64, width=64),
+        make_networks=lambda z: (
+            DCGANGenerator(latent_dim=z, channels=3, image_size=64, width=64),
             DCGANDiscriminator(channels=3, image_size=64, width=64),
         ),
         latent_dim=128,
@@ -162,17 +180,19 @@ _register(
         batch_size=128,
         lr_g=2e-4,
         lr_d=2e-4,
-        betas=(0.5, 0.999),
-        cpu_threads=None,
-        dcgan_init=True,
-        channels_last=True,
-        cpu_bf16=True,
+        **DCGAN_SETTINGS,
     )
 )
 
 
+#: Recipes renamed since a release, for a clear error where an old name is used.
+_RENAMED = {"seed-gan-mnist": "article-gan-mnist", "seed-dcgan-mnist": "article-dcgan-mnist"}
+
+
 def get_recipe(name: str) -> Recipe:
     """Look a recipe up by name, with the list of names when it is unknown."""
+    if name in _RENAMED:
+        raise KeyError(f"Recipe {name!r} is now called {_RENAMED[name]!r} (the source article's settings).")
     if name not in RECIPES:
         raise KeyError(f"Unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}.")
     return RECIPES[name]
@@ -217,9 +237,12 @@ class Setup:
         """``helpers.fit`` on this set-up with the recipe's precision and label settings.
 
         Shorthand for ``fit(G, D, data, opt_g, opt_d, noise, amp=..., real_label=..., ema=..., **options)``,
-        so that no caller trains a recipe with settings other than the ones it was measured with.
+        so that no caller trains a recipe with settings other than the ones it was measured with. The
+        recipe's name joins ``run`` (stored in each checkpoint), so resuming another recipe's checkpoint
+        is refused by name.
         """
-        options = {"amp": self.amp, "real_label": self.recipe.real_label, "ema": self.G_ema} | options
+        run = {"recipe": self.recipe.name} | (options.pop("run", None) or {})
+        options = {"amp": self.amp, "real_label": self.recipe.real_label, "ema": self.G_ema, "run": run} | options
         return fit(self.G, self.D, self.data, self.opt_g, self.opt_d, self.noise, **options)
 
 
@@ -298,7 +321,7 @@ def build(
     if device.type == "cpu":
         torch.set_num_threads(recipe.cpu_threads or cpu_cores())
     torch.manual_seed(seed)
-    G, D = recipe.build()
+    G, D = recipe.networks()
     image_shape = _image_shape(G, recipe.latent_dim)
     if recipe.dcgan_init:
         G.apply(dcgan_init)

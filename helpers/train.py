@@ -204,6 +204,20 @@ def _resume(
     return History.from_dict(state["history"]), int(state["epoch"]), int(state["step_in_epoch"])
 
 
+def _continued(history: History | None, resuming: bool) -> tuple[History, int, int]:
+    """(history, epoch, step in epoch) to start from: a fresh record, or ``history`` after its last epoch."""
+    if history is None:
+        return History(), 0, 0
+    if resuming:
+        raise ValueError("Pass history=... or resume from a checkpoint, not both: each holds the run's record.")
+    if history.steps != (history.epoch_end_step[-1] if history.epochs else 0):
+        raise ValueError(
+            f"history ends inside an epoch ({history.steps} steps, epochs ended at {history.epoch_end_step}): "
+            "call history.end_epoch() after an epoch's last step, then fit(..., history=history)."
+        )
+    return history, history.epochs, 0
+
+
 class _Budget:
     """The epochs and seconds a run may take, resumed parts included, and the progress bar that shows them."""
 
@@ -337,8 +351,7 @@ def _end_epoch(
     D: nn.Module,
 ) -> None:
     """Record the epoch's end, show its averages, and hand it to the callbacks (which may switch modes)."""
-    history.epoch_end_step.append(history.steps)
-    history.epoch_end_seconds.append(history.seconds)
+    history.end_epoch()
     steps = history.steps - (history.epoch_end_step[-2] if history.epochs > 1 else 0)
     budget.bar.set_postfix_str(f"epoch {epoch} | " + history.summary(steps).split(" | ", 1)[1], refresh=False)
     for callback in callbacks:
@@ -367,6 +380,7 @@ def fit(
     health: bool = True,
     ema: AveragedModel | None = None,
     run: dict | None = None,
+    history: History | None = None,
 ) -> History:
     """Train G and D together; stop after ``epochs`` or ``max_seconds`` (whichever comes first).
 
@@ -396,12 +410,17 @@ def fit(
     ``run`` (plain values, e.g. ``{"recipe": ..., "seed": ..., "images": ...}``) is stored in the
     checkpoint; a resume whose ``run`` differs from the stored one in any setting both hold raises
     :class:`CheckpointError` instead of continuing another run's weights.
+
+    ``history``: the record of epochs these models were already trained for outside ``fit`` (notebook
+    02 trains its first epoch in a visible loop of :func:`train_step`); training continues with the
+    next epoch and extends it. ``ValueError`` when it ends inside an epoch, or with a resume.
     """
     budget = _Budget(epochs, max_seconds, progress)
     precision: Precision = choose_precision(data.device, amp)
     scaler = precision.grad_scaler()
-    history, epoch, skip = History(), 0, 0
-    if resume and checkpoint is not None and Path(checkpoint).exists():
+    resuming = resume and checkpoint is not None and Path(checkpoint).exists()
+    history, epoch, skip = _continued(history, resuming)
+    if resuming:
         history, epoch, skip = _resume(checkpoint, G, D, opt_g, opt_d, data, scaler, ema, run)
     parts = {"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d, "scaler": scaler, "G_ema": ema, "run": run}
     step = partial(

@@ -291,7 +291,7 @@ print(f"formula == PyTorch in {agree} settings; {refused} refused, all with a fo
 # With $k = 4, s = 2, p = 1$ the formula reads $2H_\text{in} - 2 - 2 + 3 + 1 = 2H_\text{in}$: the
 # size **doubles**, for every input size. That is the DCGAN building block. A first layer with
 # kernel $7$ and stride 1 turns the $1 \times 1$ latent "image" into $7 \times 7$, and two doubling
-# layers reach MNIST's 28. The seed chapter's generator goes $1 \to 4 \to 7 \to 14 \to 28$
+# layers reach MNIST's 28. The source article's generator goes $1 \to 4 \to 7 \to 14 \to 28$
 # instead, with a kernel 3 layer in the middle: $(4 - 1)\cdot 2 - 2 + 2 + 1 = 7$.
 #
 # Why `output_padding`? A stride-2 convolution maps *two* sizes to the same output (7 and 8 both
@@ -301,7 +301,7 @@ print(f"formula == PyTorch in {agree} settings; {refused} refused, all with a fo
 # %%
 assert all(out_size(h, 4, 2, 1) == 2 * h for h in range(1, 257))
 print("DCGAN generator sizes:", [1, out_size(1, 7), out_size(7, 4, 2, 1), out_size(14, 4, 2, 1)])
-print("seed chapter's sizes :", [1, out_size(1, 4), out_size(4, 3, 2, 1), out_size(7, 4, 2, 1),
+print("source article's sizes :", [1, out_size(1, 4), out_size(4, 3, 2, 1), out_size(7, 4, 2, 1),
                                  out_size(14, 4, 2, 1)])
 shrink = nn.Conv2d(1, 1, 3, stride=2, padding=1)
 print("Conv2d(k=3, s=2, p=1): 7 ->", shrink(torch.zeros(1, 1, 7, 7)).shape[-1], ", 8 ->",
@@ -448,7 +448,7 @@ widgets.interactive(
 # %%
 images, labels = helpers.load_mnist(train=True)
 images = images[: fast_or_full(2000, len(images))]
-print(get_recipe("dcgan-mnist").description)
+print(get_recipe("dcgan-mnist").summary())
 dcgan = build("dcgan-mnist", device, seed=SEED, images=images)
 print(dcgan.G)
 print(dcgan.D)
@@ -497,7 +497,7 @@ def classic_generator(init: bool) -> nn.Module:
 
 torch.manual_seed(SEED)
 G_default, G_dcgan = classic_generator(init=False), classic_generator(init=True)
-G_recipe_default = get_recipe("dcgan-mnist").build()[0].to(device)  # our layout, default init
+G_recipe_default = get_recipe("dcgan-mnist").networks()[0].to(device)  # our layout, default init
 z = dcgan.noise(512)
 with torch.no_grad():
     x_default, x_dcgan, x_recipe_default = G_default(z), G_dcgan(z), G_recipe_default(z)
@@ -614,12 +614,12 @@ fig.tight_layout()
 # The comparison above is one short run. `benchmarks/mnist_gan_quality.py` trains recipes for a
 # fixed budget, one after the other in one process, and scores 10,000 samples of each the same
 # way. Measured with `python benchmarks/mnist_gan_quality.py --seconds 600 dcgan-mnist
-# seed-dcgan-mnist vanilla-gan-mnist` on the same 2-core CPU (no GPU, nothing else running), seed 0:
+# article-dcgan-mnist vanilla-gan-mnist` on the same 2-core CPU (no GPU, nothing else running), seed 0:
 #
 # | 600 s each | Fréchet distance | steps | epochs | steps/s |
 # |---|---|---|---|---|
 # | `dcgan-mnist` (this notebook's recipe) | **37.2** | 8,800 | 9.4 | 14.7 |
-# | `seed-dcgan-mnist` (the seed chapter's DCGAN) | 102.6 | 8,893 | 9.5 | 14.8 |
+# | `article-dcgan-mnist` (the source article's DCGAN) | 102.6 | 8,893 | 9.5 | 14.8 |
 # | `vanilla-gan-mnist` (notebook 02's fully connected GAN) | **32.3** | 21,210 | 22.6 | 35.4 |
 #
 # Fréchet distances of 10,000 samples (lower is better; real digits score about 1).
@@ -637,7 +637,7 @@ fig.tight_layout()
 # | same + the 3×3 layer at 28×28 (32 channels) | 65.4 | 35.7 |
 # | same with 16 channels in the 3×3 layer | 69.8 | 42.3 |
 # | **recipe**: 16 channels, D width 32, Adam G $2\cdot10^{-3}$, D $10^{-3}$ | **65.2** | **35.6** |
-# | `seed-dcgan-mnist` | 216.6 | 100.9 |
+# | `article-dcgan-mnist` | 216.6 | 100.9 |
 # | `vanilla-gan-mnist` (notebook 02) | 169.4 | 67.3 |
 #
 # The 3×3 layer cut the distance by a third after 4 epochs and by half after 9, more than any
@@ -657,7 +657,7 @@ fig.tight_layout()
 #   positions and know that neighbouring pixels belong together, so every image seen teaches
 #   them more. If data or epochs are the limit, or a GPU makes convolutions cheap, the DCGAN
 #   is the better buy.
-# * *Per CPU second* ours beats the seed chapter's DCGAN by **2.8×** (37.2 against 102.6) at the
+# * *Per CPU second* ours beats the source article's DCGAN by **2.8×** (37.2 against 102.6) at the
 #   same step rate: the 3×3 layer and the learning rates, not speed, make the difference.
 # * Against notebook 02's fully connected GAN the DCGAN only draws level after 600 s on a 2-core
 #   CPU (37.2 against 32.3): the FC GAN runs 2.4 steps in the time of one DCGAN step. In the
@@ -692,7 +692,7 @@ fig.tight_layout()
 # 3. In the playground, find two different settings that turn a 7×7 map into 14×14. Which one
 #    has uneven overlap?
 # 4. Compare the recipes from the command line: `python benchmarks/mnist_gan_quality.py --seconds 120
-#    dcgan-mnist seed-dcgan-mnist vanilla-gan-mnist`, or train one with
+#    dcgan-mnist article-dcgan-mnist vanilla-gan-mnist`, or train one with
 #    `python -m helpers train dcgan-mnist --max-seconds 600 --out runs/dcgan`.
 #
 # Next: notebook 04 grows the same DCGAN family to 64×64 colour images of cat faces.

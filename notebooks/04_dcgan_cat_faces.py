@@ -4,7 +4,7 @@
 # Notebook 03 ended with a small DCGAN on 28×28 digits. Here the same family of networks grows up:
 # colour images of 64×64 pixels, 15,747 photos of cat faces, and a training run long enough that
 # you can watch blobs turn into cats. The recipe is the classic one of Radford et al. (2016), as
-# the seed article uses it: transposed convolutions in the generator, strided convolutions in the
+# The source article uses it: transposed convolutions in the generator, strided convolutions in the
 # discriminator, batch norm, no pooling, no fully connected layers.
 #
 # **What you will do**
@@ -94,7 +94,7 @@ notebook_start = time.perf_counter()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-RECIPE = get_recipe("dcgan-cats")     # the seed's settings, shared with `python -m helpers train dcgan-cats`
+RECIPE = get_recipe("dcgan-cats")     # the source article's settings, shared with `python -m helpers train dcgan-cats`
 N_IMAGES = fast_or_full(256, None)    # None = all 15,747 faces
 EPOCHS = fast_or_full(1, 60)
 # On a CPU an epoch of 15,747 faces takes minutes: stop after 50 minutes there, whatever epoch it is.
@@ -215,7 +215,7 @@ for layer in D.net:
 print("D(images).shape:", tuple(D(torch.randn(4, 3, 64, 64)).shape), "(one logit per image)")
 
 # %% [markdown]
-# **Weight initialisation.** The seed article keeps PyTorch's defaults, which scale each layer's
+# **Weight initialisation.** The source article keeps PyTorch's defaults, which scale each layer's
 # random weights with its fan-in (Kaiming uniform), so every layer starts at its own scale. The
 # DCGAN paper instead draws every convolution weight from $\mathcal{N}(0, 0.02^2)$ and every
 # batch-norm scale from $\mathcal{N}(1, 0.02^2)$ (`helpers.dcgan_init`); its learning rate and
@@ -264,7 +264,7 @@ assert default_std[-1] > 3 * dcgan_std[-1] and default_std[1] < dcgan_std[1]  # 
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(RECIPE.description)
+print(RECIPE.summary())
 setup = build("dcgan-cats", device, seed=SEED, images=images)
 G, D = setup.G, setup.D
 print(f"{len(setup.data)} batches of {setup.data.batch_size} per epoch; precision: {setup.precision}, "
@@ -298,7 +298,7 @@ recorder = SampleRecorder(fixed_noise, nrow=8, folder=RUN_DIR / "samples")  # PN
 t0 = time.perf_counter()
 if SKIP_TRAINING:
     saved = helpers.load_checkpoint(PRETRAINED)
-    helpers.load_generator(G, PRETRAINED, map_location=device)
+    helpers.load_generator(G, PRETRAINED, map_location=device, recipe=RECIPE.name)
     history = helpers.History.from_dict(saved["history"])
     print(f"loaded the generator of the committed run ({saved['note']}); training skipped")
 else:
@@ -347,7 +347,7 @@ note = f"{history.epochs} epochs on {helpers.device_name(device)}, {history.seco
 export = RUN_DIR / "dcgan_cats_generator.pt"
 helpers.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
                                    for k, v in G.state_dict().items()},
-                        history=history.to_dict(), note=note)
+                        history=history.to_dict(), note=note, run={"recipe": RECIPE.name})
 print(f"wrote {export} ({export.stat().st_size / 1e6:.1f} MB): {note}")
 
 # %% [markdown]
@@ -358,7 +358,7 @@ print(f"wrote {export} ({export.stat().st_size / 1e6:.1f} MB): {note}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-G_saved = helpers.load_generator(DCGANGenerator(RECIPE.latent_dim, 3, 64, 64), export, map_location=device)
+G_saved = helpers.load_generator(RECIPE.networks()[0].to(device), export, map_location=device, recipe=RECIPE.name)
 with torch.no_grad():
     show_images(G_saved(fixed_noise), size=6, title=f"Reloaded generator: {helpers.load_checkpoint(export)['note']}")
 plt.show()

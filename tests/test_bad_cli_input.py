@@ -14,12 +14,12 @@ import torch
 from helpers import env
 from helpers.__main__ import main
 
-TRAIN = ["train", "seed-gan-mnist", "--quiet"]
+TRAIN = ["train", "article-gan-mnist", "--quiet"]
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished one-step run of seed-gan-mnist (seed 0, the first 64 images)."""
+    """A finished one-step run of article-gan-mnist (seed 0, the first 64 images)."""
     out = tmp_path_factory.mktemp("cli") / "run"
     main([*TRAIN, "--epochs", "1", "--limit", "64", "--out", str(out)])
     return out

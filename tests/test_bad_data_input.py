@@ -550,13 +550,13 @@ def test_build_checks_the_images_against_the_recipe(recipe, shape, words) -> Non
 def test_build_refuses_a_limit_that_cannot_train(no_data, monkeypatch, limit) -> None:
     monkeypatch.setattr(env, "FAST", True)
     with pytest.raises(ValueError, match=rf"limit={limit}.*at least 2"):
-        build("seed-gan-mnist", "cpu", limit=limit)
+        build("article-gan-mnist", "cpu", limit=limit)
 
 
 def test_build_refuses_a_single_image_and_limits_given_images() -> None:
     with pytest.raises(ValueError, match="at least 2"):
         build("vanilla-gan-mnist", "cpu", images=torch.zeros(1, 1, 28, 28, dtype=torch.uint8))
-    setup = build("seed-gan-mnist", "cpu", images=torch.zeros(10, 1, 28, 28, dtype=torch.uint8), limit=4)
+    setup = build("article-gan-mnist", "cpu", images=torch.zeros(10, 1, 28, 28, dtype=torch.uint8), limit=4)
     assert len(setup.data.images) == 4
 
 

@@ -96,7 +96,7 @@ def test_train_into_a_folder_with_such_a_checkpoint(kind: str, tmp_path, cli_err
     out.mkdir()
     make(out / "checkpoint.pt")
     before = sorted(p.name for p in out.iterdir())
-    message = cli_error(["train", "seed-gan-mnist", "--epochs", "1", "--limit", "64", "--quiet", "--out", str(out)])
+    message = cli_error(["train", "article-gan-mnist", "--epochs", "1", "--limit", "64", "--quiet", "--out", str(out)])
     check_message(message, named, broken)
     assert sorted(p.name for p in out.iterdir()) == before
 

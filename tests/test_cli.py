@@ -37,10 +37,10 @@ def test_info(capsys) -> None:
 
 def test_train_resume_sample_score(tmp_path) -> None:
     run = tmp_path / "run"
-    cli("train", "seed-gan-mnist", "--epochs", "1", "--limit", "640", "--quiet", "--out", str(run))
+    cli("train", "article-gan-mnist", "--epochs", "1", "--limit", "640", "--quiet", "--out", str(run))
     history = json.loads((run / "history.json").read_text())
     assert len(history["epoch_end_step"]) == 1 and (run / "samples.png").exists()
-    out = cli("train", "seed-gan-mnist", "--epochs", "2", "--limit", "640", "--quiet", "--out", str(run)).stdout
+    out = cli("train", "article-gan-mnist", "--epochs", "2", "--limit", "640", "--quiet", "--out", str(run)).stdout
     assert "resuming" in out
     assert len(json.loads((run / "history.json").read_text())["epoch_end_step"]) == 2
 
@@ -56,7 +56,7 @@ def test_errors_are_one_line_messages(tmp_path, cli_error) -> None:
     assert "does not exist" in cli_error(["score", str(tmp_path / "missing.npy")])
     assert "not a finished run folder" in cli_error(["sample", str(tmp_path), "--out", str(tmp_path / "x.npy")])
     (tmp_path / "run").mkdir()
-    (tmp_path / "run" / "run.json").write_text(json.dumps({"recipe": "seed-gan-mnist"}))
+    (tmp_path / "run" / "run.json").write_text(json.dumps({"recipe": "article-gan-mnist"}))
     message = cli_error(["train", "vanilla-gan-mnist", "--epochs", "1", "--out", str(tmp_path / "run")])
     assert "choose another --out" in message
 
@@ -66,7 +66,7 @@ def test_errors_are_one_line_messages(tmp_path, cli_error) -> None:
     [
         ["train", "no-such-recipe", "--epochs", "1", "--out", "x"],
         ["train"],
-        ["train", "seed-gan-mnist", "--epochs", "x", "--out", "x"],
+        ["train", "article-gan-mnist", "--epochs", "x", "--out", "x"],
     ],
 )
 def test_usage_errors(argv: list[str], cli_error) -> None:

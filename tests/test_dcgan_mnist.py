@@ -1,4 +1,4 @@
-"""Notebook 03's additions: the seed chapter's MNIST DCGAN, recipes dcgan-mnist and seed-dcgan-mnist."""
+"""Notebook 03's additions: the source article's MNIST DCGAN, recipes dcgan-mnist and article-dcgan-mnist."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from helpers.models import SeedDCGANDiscriminator, SeedDCGANGenerator
+from helpers.models import ArticleDCGANDiscriminator, ArticleDCGANGenerator
 from helpers.recipes import RECIPES, build, get_recipe
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -23,8 +23,8 @@ def _layout(model: nn.Module, kind: type) -> list[tuple[int, int, int, int, int]
     ]
 
 
-def test_seed_generator_matches_the_chapter() -> None:
-    G = SeedDCGANGenerator()
+def test_article_generator_matches_the_article() -> None:
+    G = ArticleDCGANGenerator()
     assert _layout(G, nn.ConvTranspose2d) == [
         (100, 128, 4, 1, 0),
         (128, 64, 3, 2, 1),
@@ -35,20 +35,20 @@ def test_seed_generator_matches_the_chapter() -> None:
     assert x.shape == (3, 1, 28, 28) and x.abs().max() <= 1
 
 
-def test_seed_discriminator_returns_logits() -> None:
-    D = SeedDCGANDiscriminator()
+def test_article_discriminator_returns_logits() -> None:
+    D = ArticleDCGANDiscriminator()
     assert _layout(D, nn.Conv2d) == [(1, 32, 4, 2, 1), (32, 64, 4, 2, 1), (64, 128, 3, 2, 1), (128, 1, 4, 1, 0)]
     assert D(torch.randn(5, 1, 28, 28)).shape == (5,)
     assert not any(isinstance(m, nn.Sigmoid) for m in D.modules())
 
 
-def test_seed_recipe_settings() -> None:
-    r = get_recipe("seed-dcgan-mnist")
+def test_article_recipe_settings() -> None:
+    r = get_recipe("article-dcgan-mnist")
     assert (r.latent_dim, r.noise, r.batch_size, r.lr_g, r.lr_d) == (100, "uniform", 64, 3e-4, 2e-4)
     assert not r.dcgan_init and not r.channels_last
 
 
-@pytest.mark.parametrize("name", ["dcgan-mnist", "seed-dcgan-mnist"])
+@pytest.mark.parametrize("name", ["dcgan-mnist", "article-dcgan-mnist"])
 def test_recipes_build_and_train_one_epoch(name: str) -> None:
     images = torch.randint(0, 256, (130, 1, 28, 28), dtype=torch.uint8)
     setup = build(name, "cpu", seed=0, images=images)
@@ -113,10 +113,10 @@ def test_sweep_variant_names() -> None:
     assert (r.cpu_bf16, r.ema_decay, r.dcgan_init) == (base.cpu_bf16, base.ema_decay, True)
     assert (variant("g48-d48-b64").lr_g, variant("g48-d48-b64").lr_d) == (base.lr_g, base.lr_d)
     assert (variant("g48-d48-b64-lr2e-3-lrd1e-3").lr_g, variant("g48-d48-b64-lr2e-3-lrd1e-3").lr_d) == (2e-3, 1e-3)
-    G, D = r.build()
+    G, D = r.networks()
     assert G(torch.randn(2, 64)).shape == (2, 1, 28, 28) and D(torch.randn(2, 1, 28, 28)).shape == (2,)
     assert not any(isinstance(m, nn.Conv2d) for m in G.modules()) and D.net[0].out_channels == 40
-    G, _ = variant("g64r16-d32-b64").build()  # the recipe's own networks
+    G, _ = variant("g64r16-d32-b64").networks()  # the recipe's own networks
     assert [(m.in_channels, m.out_channels) for m in G.modules() if isinstance(m, nn.Conv2d)] == [(16, 1)]
     with pytest.raises(SystemExit):
         variant("wide")

@@ -166,7 +166,8 @@ def replay(label: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "label", ["vanilla-gan-mnist", "seed-gan-mnist", "dcgan-mnist", "seed-dcgan-mnist", "dcgan-cats", "05-d-20x-faster"]
+    "label",
+    ["vanilla-gan-mnist", "article-gan-mnist", "dcgan-mnist", "article-dcgan-mnist", "dcgan-cats", "05-d-20x-faster"],
 )
 def test_recorded_healthy_runs_do_not_warn(label: str) -> None:
     """Every recipe's real run (and notebook 05's over-strong D with the non-saturating loss, which keeps

@@ -24,7 +24,7 @@ def test_dcgan_family_sizes(size: int, channels: int) -> None:
     assert D(x).shape == (3,)
 
 
-def test_dcgan_64_matches_the_seed_layout() -> None:
+def test_dcgan_64_matches_the_article_layout() -> None:
     G = DCGANGenerator(latent_dim=128, channels=3, image_size=64, width=64)
     convs = [m for m in G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert [(m.in_channels, m.out_channels) for m in convs] == [(128, 512), (512, 256), (256, 128), (128, 64), (64, 3)]

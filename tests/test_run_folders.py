@@ -20,7 +20,7 @@ from helpers.__main__ import main
 from helpers.history import History
 
 ROOT = Path(__file__).resolve().parents[1]
-TRAIN = ["train", "seed-gan-mnist", "--epochs", "1", "--quiet"]
+TRAIN = ["train", "article-gan-mnist", "--epochs", "1", "--quiet"]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -29,7 +29,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished one-step run of seed-gan-mnist, seed 0, the first 64 images."""
+    """A finished one-step run of article-gan-mnist, seed 0, the first 64 images."""
     out = tmp_path_factory.mktemp("runs") / "run"
     main([*TRAIN, "--limit", "64", "--out", str(out)])
     return out
@@ -58,7 +58,17 @@ def test_two_processes_racing_for_one_folder(tmp_path) -> None:
     out = tmp_path / "run"
     racers = [
         cli_process(
-            "train", "seed-gan-mnist", "--epochs", "1", "--limit", "640", "--quiet", "--seed", seed, "--out", str(out)
+            "train",
+            "article-gan-mnist",
+            "--epochs",
+            "1",
+            "--limit",
+            "640",
+            "--quiet",
+            "--seed",
+            seed,
+            "--out",
+            str(out),
         )
         for seed in ("1", "2")
     ]
@@ -160,9 +170,9 @@ def test_a_run_folder_of_the_previous_version_resumes_with_its_settings_only(
     state = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     del state["run"]
     torch.save(state, out / "checkpoint.pt")
-    (out / "run.json").write_text(json.dumps({"recipe": "seed-gan-mnist", "seed": 0, "limit": 64}))
+    (out / "run.json").write_text(json.dumps({"recipe": "article-gan-mnist", "seed": 0, "limit": 64}))
     assert "--seed 0, not --seed 1" in cli_error([*TRAIN, "--limit", "64", "--seed", "1", "--out", str(out)])
-    main(["train", "seed-gan-mnist", "--epochs", "2", "--quiet", "--limit", "64", "--out", str(out)])
+    main(["train", "article-gan-mnist", "--epochs", "2", "--quiet", "--limit", "64", "--out", str(out)])
     assert "resuming" in capsys.readouterr().out
     assert torch.load(out / "checkpoint.pt", weights_only=True)["run"]["images"] == 64
     assert json.loads((out / "run.json").read_text())["images"] == 64

@@ -20,6 +20,8 @@ from helpers import (
     generator_step,
     load_checkpoint,
     load_generator,
+    recalibrate_batch_norm,
+    train_step,
 )
 from helpers.checkpoint import restore_rng
 from helpers.sampling import generator_ema, make_noise
@@ -349,3 +351,35 @@ def test_resume_asking_for_zero_epochs_after_a_partial_epoch(tmp_path) -> None:
         fit(G, D, data, opt_g, opt_d, noise, epochs=-1)
     with pytest.raises(ValueError, match="max_seconds > 0"):
         fit(G, D, data, opt_g, opt_d, noise, max_seconds=0)
+
+
+def test_an_epoch_trained_by_hand_then_fit_is_the_same_run_as_fit_alone() -> None:
+    """Notebook 02's hand-over: one visible epoch of train_step, then fit(history=...), equals fit(epochs=3)."""
+    G, D, data, opt_g, opt_d, noise = tiny()
+    ema = generator_ema(G, 0.9)
+    history = History()
+    for real in data:
+        history.extend([train_step(G, D, real, noise, opt_g, opt_d, ema=ema)])
+    recalibrate_batch_norm(ema, noise, data.batch_size)
+    history.end_epoch()
+    history = fit(G, D, data, opt_g, opt_d, noise, epochs=3, history=history, ema=ema, progress=False)
+
+    G2, D2, data2, opt_g2, opt_d2, noise2 = tiny()
+    ema2 = generator_ema(G2, 0.9)
+    alone = fit(G2, D2, data2, opt_g2, opt_d2, noise2, epochs=3, ema=ema2, progress=False)
+    assert history.epochs == 3 and history.epoch_end_step == alone.epoch_end_step
+    assert history.loss_d == alone.loss_d and history.loss_g == alone.loss_g
+    assert torch.equal(params(G), params(G2)) and torch.equal(params(D), params(D2))
+    assert torch.equal(params(ema), params(ema2))
+
+
+def test_fit_refuses_a_history_that_ends_inside_an_epoch_or_comes_with_a_resume(tmp_path) -> None:
+    G, D, data, opt_g, opt_d, noise = tiny()
+    history = History()
+    history.extend([train_step(G, D, next(iter(data)), noise, opt_g, opt_d)])
+    with pytest.raises(ValueError, match="inside an epoch"):
+        fit(G, D, data, opt_g, opt_d, noise, epochs=1, history=history, progress=False)
+    ckpt = tmp_path / "c.pt"
+    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=ckpt, progress=False)
+    with pytest.raises(ValueError, match="not both"):
+        fit(G, D, data, opt_g, opt_d, noise, epochs=2, checkpoint=ckpt, resume=True, history=History(), progress=False)
