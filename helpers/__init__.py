@@ -47,7 +47,18 @@ from .models import (
 from .recipes import RECIPES, Recipe, Setup, build, get_recipe, load_dataset
 from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, recalibrate_batch_norm, slerp
 from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
-from .viz import SampleRecorder, animate, grid_array, interpolation_explorer, moving_average, plot_history, show_images
+from .viz import (
+    SampleRecorder,
+    animate,
+    draw_zero_insertion,
+    grid_array,
+    interpolation_explorer,
+    moving_average,
+    plot_history,
+    show_frames,
+    show_image_grids,
+    show_images,
+)
 
 __all__ = [
     "FAST",
@@ -82,6 +93,7 @@ __all__ = [
     "device_name",
     "discriminator_step",
     "draw_samples",
+    "draw_zero_insertion",
     "fast_or_full",
     "features_and_probs",
     "find_cat_folder",
@@ -107,6 +119,8 @@ __all__ = [
     "recalibrate_batch_norm",
     "save_checkpoint",
     "seed_everything",
+    "show_frames",
+    "show_image_grids",
     "show_images",
     "slerp",
     "standin_cat_faces",

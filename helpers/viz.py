@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib import animation
+from matplotlib.patches import Rectangle
 from torch import nn
 from torchvision.utils import make_grid
 
@@ -38,6 +40,17 @@ def show_images(
     return ax
 
 
+def show_image_grids(grids: dict[str, torch.Tensor], title: str = "", nrow: int = 8, size: float = 4.2) -> plt.Figure:
+    """Image grids side by side, one panel per entry of ``grids`` (panel title -> images as :func:`show_images`
+    takes them), under one figure ``title``; ``size``: inches per panel."""
+    fig, axes = plt.subplots(1, len(grids), figsize=(size * len(grids), size + 0.6), layout="constrained")
+    for ax, (name, images) in zip(np.atleast_1d(axes), grids.items()):
+        show_images(images, nrow=nrow, title=name, ax=ax)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def moving_average(values: Sequence[float], window: int) -> np.ndarray:
     """Means of ``window`` consecutive values (``len - window + 1`` of them); the values as they are when
     ``window <= 1`` or there are fewer than ``window``."""
@@ -52,7 +65,7 @@ def plot_history(history: History, smooth: int = 50, title: str = "") -> plt.Fig
 
     Curves are moving averages over ``smooth`` steps; dotted lines mark epoch ends.
     """
-    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     offset = (smooth - 1) if history.steps >= smooth > 1 else 0
     for ax, keys, ylabel in ((ax_loss, ("loss_d", "loss_g"), "loss"), (ax_d, ("d_real", "d_fake"), "mean D output")):
         for key in keys:
@@ -75,7 +88,6 @@ def plot_history(history: History, smooth: int = 50, title: str = "") -> plt.Fig
     ax_d.set_title("Discriminator outputs (0.5 = cannot tell)")
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
 
 
@@ -133,6 +145,65 @@ def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_m
     html = anim.to_jshtml(default_mode="once")
     plt.close(fig)
     return html
+
+
+def show_frames(frames: Sequence[np.ndarray], labels: Sequence[str], count: int = 4, size: float = 3.0) -> plt.Figure:
+    """A row of ``count`` of ``frames`` (first, last, and evenly spaced between), titled by ``labels``.
+
+    The static twin of :func:`animate`: a picture that renders where JavaScript does not (GitHub's
+    notebook view). ``frames``: uint8 ``(H, W, 3)`` arrays such as :class:`SampleRecorder` keeps;
+    ``size``: inches per panel.
+    """
+    picked = np.unique(np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int))
+    fig, axes = plt.subplots(1, len(picked), figsize=(size * len(picked), size + 0.4), layout="constrained")
+    for ax, i in zip(np.atleast_1d(axes), picked):
+        ax.imshow(frames[i], interpolation="nearest")
+        ax.set_title(labels[i])
+        ax.axis("off")
+    return fig
+
+
+def draw_zero_insertion(h_in: int, k: int, s: int, p: int, op: int, ax: plt.Axes) -> None:
+    """Draw the grid a transposed convolution's zero-insertion view convolves (notebook 03's recipe A).
+
+    ``h_in`` inputs per side (blue, labelled), ``s - 1`` inserted zeros between them (white) and
+    ``k - 1 - p`` padding zeros around (grey; ``output_padding`` ``op`` more at the bottom and right), with
+    the first ``k`` x ``k`` kernel window in red. A padding larger than ``k - 1`` crops instead: a dashed
+    orange square marks the part kept. The title gives the output size.
+    """
+    spread = (h_in - 1) * s + 1
+    before, after = k - 1 - p, k - 1 - p + op
+    n = spread + max(before, 0) + max(after, 0)
+    off = max(before, 0)
+    for r, col in itertools.product(range(n), range(n)):
+        rr, cc = r - off, col - off
+        inside = 0 <= rr < spread and 0 <= cc < spread
+        is_input = inside and rr % s == 0 and cc % s == 0
+        colour = "tab:blue" if is_input else ("white" if inside else "lightgrey")
+        ax.add_patch(Rectangle((col, n - 1 - r), 1, 1, facecolor=colour, edgecolor="black", lw=0.5))
+        if is_input:
+            ax.text(
+                col + 0.5, n - 0.5 - r, f"x{rr // s},{cc // s}", ha="center", va="center", fontsize=7, color="white"
+            )
+    ax.add_patch(Rectangle((0, n - k), k, k, fill=False, edgecolor="tab:red", lw=2.5))  # first kernel window
+    if before < 0:  # padding larger than k - 1: the output is cropped instead
+        ax.add_patch(
+            Rectangle(
+                (-before, -after if after < 0 else 0),
+                n + before + min(after, 0),
+                n + before + min(after, 0),
+                fill=False,
+                edgecolor="tab:orange",
+                lw=2,
+                ls="--",
+            )
+        )
+    ax.set_xlim(-0.2, n + 0.2)
+    ax.set_ylim(-0.2, n + 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    h_out = (h_in - 1) * s - 2 * p + (k - 1) + op + 1
+    ax.set_title(f"in {h_in}, k={k}, s={s}, p={p}, output_padding={op} -> out {h_out}")
 
 
 @torch.no_grad()

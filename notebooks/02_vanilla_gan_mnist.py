@@ -14,9 +14,9 @@
 # 4. the two training steps, the training loop, and how to read its curves;
 # 5. how to *measure* sample quality, and how much a better recipe buys in the same CPU time.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU, nothing else running), 7.6
-# minutes for the whole notebook (our GAN: 8 epochs in 215 s; the seed recipe: the same 215 s). With
-# `GAN_FAST=1` (what the tests use) every size shrinks and the notebook runs in about a minute.
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU, nothing else running),
+# 6.5 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1` (what the
+# tests use) every size shrinks and the notebook runs in about a minute.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -56,6 +56,8 @@ from helpers import (
     latent_of_seed,
     mnist_scores,
     plot_history,
+    show_frames,
+    show_image_grids,
     show_images,
     slerp,
 )
@@ -65,12 +67,16 @@ notebook_start = time.perf_counter()
 # %% [markdown]
 # ## 1. The data
 # MNIST: 60,000 handwritten digits, 28×28 pixels, grey levels 0–255. `load_mnist` returns the
-# whole training set as one `uint8` tensor (47 MB), which we keep on the device and batch by
-# indexing: no per-epoch decoding and no DataLoader workers. In FAST mode we keep only 2,000.
+# whole training set as one `uint8` tensor, which we keep on the device and batch by indexing: no
+# per-epoch decoding and no DataLoader workers. In FAST mode we keep only the first 2,000.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 images, labels = helpers.load_mnist(train=True)
 images = images[: fast_or_full(2000, len(images))]
+print(f"{len(images):,} training digits in one tensor of {images.nbytes / 1e6:.0f} MB")
+
+# %%
 print("one image:", tuple(images.shape[1:]), images.dtype, "values", int(images.min()), "to", int(images.max()))
 show_images(images[:64], title="Real MNIST digits")
 plt.show()
@@ -143,15 +149,14 @@ assert grad_ns[at].abs() > 50 * grad_sat[at].abs()
 # D outputs a *logit* $a$ with $D(x) = \sigma(a)$; the loss applies the sigmoid inside
 # `binary_cross_entropy_with_logits`, which is numerically safer than a sigmoid layer followed by `log`.
 #
-# The seed article's smaller version is also a recipe, `seed-gan-mnist`: $z$ of 20 values
-# uniform in $[-1, 1]$, one hidden layer of 100 units in each network, dropout 0.5, Adam at its
-# default learning rate, batch 64. We will train both for the same time.
-#
-# Our recipe trains with Adam at learning rate $5\cdot10^{-4}$, $\beta_1 = 0.5$, batch 64 (section 8
-# says how these were chosen).
+# The GAN of the article this series grew from (the **source article**) is also a recipe,
+# `article-gan-mnist`, and we call its settings the *article recipe*: a small uniform $z$, one
+# hidden layer in each network, no batch norm, Adam at its default settings. We will train both
+# for the same time. `Recipe.summary()` lists every setting of a recipe:
 
 # %%
-print(get_recipe("vanilla-gan-mnist").description)
+print(get_recipe("vanilla-gan-mnist").summary())
+print(get_recipe("article-gan-mnist").summary())
 ours = build("vanilla-gan-mnist", device, seed=SEED, images=images)
 print(ours.G)
 print(ours.D)
@@ -194,42 +199,62 @@ assert 0 < d_stats["d_real"] < 1 and 0 < d_stats["d_fake"] < 1
 
 # %% [markdown]
 # ## 6. The training loop
-# `helpers.fit` repeats the two steps over shuffled batches for a number of epochs (or a time
-# budget), records the losses, $D(x)$, $D(G(z))$ and gradient norms after every step, calls
-# callbacks after every epoch and can checkpoint every epoch (`checkpoint=..., resume=True`
-# continues an interrupted run exactly). Its core is this loop:
-#
-# ```python
-# for real in data:                                     # one epoch
-#     fake = G(noise(len(real)))
-#     discriminator_step(D, real, fake.detach(), opt_d)
-#     generator_step(D, fake, opt_g)
-# ```
-#
+# One **training step** puts the two together: G draws a batch of fakes from fresh noise, D takes its
+# step on real and fake, then G takes its step against the updated D. `helpers.train_step` is that,
+# plus what the rest of the series needs (mixed precision, the average of G below), and returns the
+# step's statistics: the two losses, $D(x)$, $D(G(z))$ and both gradient norms.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+display(Code(inspect.getsource(helpers.train_step), language="python"))
+
+# %% [markdown]
 # **One more ingredient: an average of G.** The two players never settle: each generator step
 # answers the discriminator's last move, so G's weights keep circling around a good solution
 # instead of stopping in it, and any single snapshot carries the wobble of its last few hundred
 # steps (speckles, broken strokes). So the recipe keeps a second copy of G whose weights are an
 # exponential moving average, $\bar\theta \leftarrow 0.999\,\bar\theta + 0.001\,\theta$ after every
-# generator step (`helpers.train.generator_ema`, built on PyTorch's `AveragedModel`). It is never
-# trained, costs one more copy of G, and is what we draw samples from: `ours.generator`. Only
-# the weights are averaged: G's batch-norm layers also keep running means and variances of their
-# inputs for eval mode, and averaged weights produce other inputs than the latest ones, so `fit`
-# re-estimates the average's statistics from 2,048 of its own samples at the end of every epoch.
-# Section 8 measures what it buys.
+# generator step (`ours.G_ema`, made by `helpers.generator_ema` with PyTorch's `AveragedModel`; the
+# `ema=` argument of `train_step` updates it). It is never trained, costs one more copy of G, and is
+# what we draw samples from: `ours.generator`. Only the weights are averaged: G's batch-norm layers
+# also keep running means and variances of their inputs for eval mode, and averaged weights produce
+# other inputs than the latest ones, so after every epoch `helpers.recalibrate_batch_norm`
+# re-estimates the average's statistics from its own samples. Section 8 measures what it buys.
 #
-# `ours.fit(...)` is `helpers.fit(ours.G, ours.D, ours.data, ours.opt_g, ours.opt_d, ours.noise, ...)`
-# with the recipe's settings filled in (the average `ema=ours.G_ema`, precision, labels), so a
-# notebook cannot train a recipe differently from the command line by accident. A
-# `SampleRecorder` callback draws the **same 64 noise vectors** through the averaged generator
-# after each epoch, so we can watch one set of digits take shape.
+# An **epoch** is one pass over the shuffled training digits, in batches of 64. Here is the first
+# one, written out: the loop that trains. A `SampleRecorder` draws the **same 64 noise vectors**
+# through the averaged generator after each epoch, so we can watch one set of digits take shape.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-EPOCHS = fast_or_full(1, 8)
+EPOCHS = fast_or_full(2, 8)
 fixed_noise = ours.noise(64)
 recorder = SampleRecorder(fixed_noise, generator=ours.generator)
-history = ours.fit(epochs=EPOCHS, callbacks=[recorder])
+
+history = helpers.History()  # per step: both losses, D(x), D(G(z)), both gradient norms
+start = time.perf_counter()
+for real in ours.data:  # epoch 1: real digits as floats in [-1, 1], (64, 1, 28, 28) each
+    row = helpers.train_step(ours.G, ours.D, real, ours.noise, ours.opt_g, ours.opt_d, ema=ours.G_ema)
+    history.extend([row])
+helpers.recalibrate_batch_norm(ours.G_ema, ours.noise, ours.data.batch_size)
+history.seconds = time.perf_counter() - start
+history.end_epoch()
+recorder(helpers.EpochEnd(1, ours.G, ours.D, history))  # the fixed-noise samples after epoch 1
+print(history.summary())
+
+# %% [markdown]
+# `helpers.fit` runs the same loop for the remaining epochs and adds what a long run needs: a
+# progress bar, a time budget, health checks as it goes (notebook 05), callbacks after each epoch,
+# and checkpoints that an interrupted run resumes from exactly (`checkpoint=..., resume=True`).
+# `ours.fit(...)` is `helpers.fit(ours.G, ours.D, ours.data, ours.opt_g, ours.opt_d, ours.noise, ...)`
+# with the recipe's settings filled in (the average, precision, labels), so a notebook cannot train
+# a recipe differently from the command line by accident. Handed our `history`, it continues with
+# epoch 2: the result is the same run as `ours.fit(epochs=EPOCHS)` from the start (a unit test checks
+# that, weight for weight).
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+history = ours.fit(epochs=EPOCHS, history=history, callbacks=[recorder])
 print(history.summary())
 
 # %% [markdown]
@@ -255,24 +280,34 @@ plt.show()
 HTML(animate(recorder.frames, [f"epoch {e}" for e in recorder.epochs]))
 
 # %% [markdown]
-# ## 8. Measuring quality, and the seed recipe side by side
-# Looking at samples is essential but subjective. `helpers.metrics` scores a batch of digits
-# with a small MNIST classifier (99.5 % test accuracy, trained by `scripts/train_mnist_classifier.py`):
-# * **Fréchet distance** between the classifier's 128-d features of our samples and of the
-#   MNIST test set (like FID, with an MNIST network instead of Inception): 0 for real digits, lower is better;
-# * **class entropy**: $\ln 10 = 2.30$ when all ten digits appear equally often, 0 when G draws one digit;
-# * **mean confidence** of the classifier.
-#
-# Scores depend on the sample count, so we always use 10,000 samples.
-#
-# Now train the seed article's recipe for **the same wall-clock time** our recipe just used.
+# The same frames as a still picture (the player above needs JavaScript, which GitHub's view of a
+# notebook does not run):
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-seed_setup = build("seed-gan-mnist", device, seed=SEED, images=images)
-seed_history = seed_setup.fit(max_seconds=history.seconds)
-print(f"ours: {history.steps} steps in {history.seconds:.0f} s; seed recipe: {seed_history.steps} steps "
-      f"in {seed_history.seconds:.0f} s")
+show_frames(recorder.frames, [f"epoch {e}" for e in recorder.epochs])
+plt.show()
+
+# %% [markdown]
+# ## 8. Measuring quality, and the article recipe side by side
+# Looking at samples is essential but subjective. `helpers.metrics` scores a batch of digits
+# with the small MNIST classifier of notebook 01:
+# * **Fréchet distance** between the classifier's penultimate-layer features of our samples and of the
+#   MNIST test set (like FID, with an MNIST network instead of Inception): near 0 for real digits, lower is better;
+# * **class entropy**: $\ln 10 = 2.30$ when all ten digits appear equally often, 0 when G draws one digit;
+# * **mean confidence** of the classifier.
+#
+# Scores depend on the sample count (notebook 05 shows how), so we always use the same count,
+# `N_SCORE` below.
+#
+# Now train the source article's recipe for **the same wall-clock time** our recipe just used.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+article_setup = build("article-gan-mnist", device, seed=SEED, images=images)
+article_history = article_setup.fit(max_seconds=history.seconds)
+print(f"ours: {history.steps} steps in {history.seconds:.0f} s; article recipe: {article_history.steps} steps "
+      f"in {article_history.seconds:.0f} s")
 
 
 # %%
@@ -286,19 +321,21 @@ def samples(setup: Setup, n: int = 10000, averaged: bool = True) -> torch.Tensor
 
 
 N_SCORE = fast_or_full(2000, 10000)
-ours_samples, seed_samples = samples(ours, N_SCORE), samples(seed_setup, N_SCORE)
+ours_samples, article_samples = samples(ours, N_SCORE), samples(article_setup, N_SCORE)
 real_digits = images[torch.randperm(len(images))[:N_SCORE]].float() / 255
 scores = {"real digits": mnist_scores(real_digits), "our recipe": mnist_scores(ours_samples),
           "  latest G": mnist_scores(samples(ours, N_SCORE, averaged=False)),
-          "seed recipe": mnist_scores(seed_samples)}
+          "article recipe": mnist_scores(article_samples)}
 print(f"{'':<12} {'Fréchet':>9} {'entropy':>8} {'confidence':>11}")
 for name, s in scores.items():
     print(f"{name:<12} {s['frechet_distance']:9.2f} {s['class_entropy']:8.3f} {s['mean_confidence']:11.3f}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-ratio = scores["seed recipe"]["frechet_distance"] / scores["our recipe"]["frechet_distance"]
-print(f"the seed recipe's Fréchet distance is {ratio:.1f}x ours after the same training time")
+ratio = scores["article recipe"]["frechet_distance"] / scores["our recipe"]["frechet_distance"]
+print(f"the article recipe's Fréchet distance is {ratio:.1f}x ours after the same training time")
+print(f"averaging G's weights: {scores['  latest G']['frechet_distance']:.1f} (latest weights) -> "
+      f"{scores['our recipe']['frechet_distance']:.1f} (average)")
 if FAST:
     print("FAST mode: too little training for the quality assertions; skipped")
 else:
@@ -308,30 +345,23 @@ else:
         "the averaged generator should draw clearly better digits than the latest weights"
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.6))
-show_images(real_digits[:64] * 2 - 1, ax=axes[0], title="real digits")
-show_images(ours_samples[:64] * 2 - 1, ax=axes[1], title=f"our recipe, {EPOCHS} epochs")
-show_images(seed_samples[:64] * 2 - 1, ax=axes[2], title="seed recipe, same time")
-fig.suptitle("Real vs generated (same CPU time for both GANs)")
-fig.tight_layout()
+show_image_grids({"real digits": real_digits[:64] * 2 - 1, f"our recipe, {EPOCHS} epochs": ours_samples[:64] * 2 - 1,
+                  "article recipe, same time": article_samples[:64] * 2 - 1},
+                 title="Real vs generated (same CPU time for both GANs)")
+plt.show()
 
 # %% [markdown]
-# Why is ours better per second, although each of its steps costs about 5× more? In the order
-# of what they bought in our measurements:
-# * **the moving average of G** (section 6): in this run it scored 159.9 → 73.8, the
-#   single largest gain. It removes the step-to-step wobble that shows up as speckles and broken strokes;
+# Why is ours better per second, although each of its steps costs more? In the order of what
+# they bought in our measurements:
+# * **the moving average of G** (section 6): the single largest gain (the line printed above
+#   compares the latest weights with their average). It removes the step-to-step wobble that
+#   shows up as speckles and broken strokes;
 # * a wider, deeper generator with **batch norm** (each layer sees inputs of a stable scale, so a
-#   higher-capacity G trains without collapsing) and a **normal** latent of 64 values instead of
-#   20 uniform ones;
+#   higher-capacity G trains without collapsing) and a **normal** latent vector of 64 values
+#   instead of a few uniform ones;
 # * Adam with $\beta_1 = 0.5$ (a shorter momentum memory copes better with an opponent that keeps
-#   moving) at learning rate $5\cdot10^{-4}$ and batch 64. `benchmarks/recipe_sweep.py` chose them
-#   with 120-s runs from the DCGAN default $2\cdot10^{-4}$ and batch 128: Fréchet distance 312 →
-#   225; $10^{-3}$ was no better (226), and one-sided label smoothing was worse (253).
-#
-# In this run the Fréchet distances were 73.8 (ours) and 368.6 (seed), 5.0×.
-# `python benchmarks/mnist_gan_quality.py --seconds 300 vanilla-gan-mnist seed-gan-mnist` makes
-# the same comparison with 300 s each on the same CPU and measured **60.7 against 341.8 (5.6×)**,
-# with all ten digits (class entropy 2.29 of at most 2.30) in our samples.
+#   moving) at learning rate $5\cdot10^{-4}$ and batch 64, chosen by short timed runs (the
+#   [benchmarks](../benchmarks/README.md) page has them, and a longer comparison of the two recipes).
 #
 # ## 9. Exploring the latent space
 # Every point of the 64-d normal distribution is now a digit. Pick two noise seeds and slide
@@ -353,7 +383,7 @@ def noise_of_seed(seed: int) -> torch.Tensor:
 interpolation_explorer(ours.generator, noise_of_seed, title="Sliding through latent space")
 
 # %% [markdown]
-# The same idea as a static figure: ten interpolation paths between random pairs.
+# The same idea as a static figure: eight interpolation paths between random pairs.
 
 # %%
 with torch.no_grad():
@@ -371,12 +401,16 @@ with torch.no_grad():
 #   (fake → 1 through a frozen D). Loss curves tell you whether the game is balanced, not how
 #   good the samples are: measure that with a score such as the Fréchet distance.
 # * Architecture, optimizer settings and an average of the generator's weights matter as much as
-#   training time: our recipe beats the seed's tiny networks at equal CPU time (5.0× lower
-#   Fréchet distance in this run, 5.6× in the 300 s benchmark).
+#   training time: our recipe beats the article recipe's tiny networks at equal CPU time (section 8
+#   printed by how much).
 #
 # ## Exercises
-# 1. Train `seed-gan-mnist` with Adam's `betas=(0.5, 0.999)` and `lr=2e-4`. How much of the gap closes?
-# 2. Remove the batch norm from our generator (`MLPGenerator(..., batch_norm=False)`). What happens to the scores?
+# 1. Train the article recipe with Adam's `betas=(0.5, 0.999)` and learning rate $2\cdot10^{-4}$ for
+#    the same time: `build(dataclasses.replace(get_recipe("article-gan-mnist"), betas=(0.5, 0.999),
+#    lr_g=2e-4, lr_d=2e-4), device, images=images)`. How much of the gap closes? (A worked solution:
+#    [`solutions/02_vanilla_gan_mnist.py`](../solutions/02_vanilla_gan_mnist.py).)
+# 2. Remove the batch norm from our generator: a variant whose `make_networks` returns
+#    `MLPGenerator(z, (256, 512, 1024), batch_norm=False)`. What happens to the scores?
 # 3. Score the averaged generator after every epoch (a callback that calls `mnist_scores` on
 #    `ours.generator`) and the latest `ours.G` too. When does the average start to pay off, and why
 #    is it *worse* in the first epochs?

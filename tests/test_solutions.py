@@ -1,0 +1,36 @@
+"""The worked solutions in solutions/ run as a learner would run them (FAST mode, a tiny budget)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Each solution script and the arguments that keep its run to seconds.
+QUICK_ARGS = {
+    "02_vanilla_gan_mnist.py": ["--seconds", "1"],
+    "03_transposed_convolutions.py": ["--epochs", "1"],
+}
+
+
+def test_every_solution_is_listed() -> None:
+    assert {p.name for p in (ROOT / "solutions").glob("*.py")} == set(QUICK_ARGS)
+
+
+@pytest.mark.parametrize("name", sorted(QUICK_ARGS))
+def test_solution_runs(name: str) -> None:
+    env = os.environ | {"GAN_FAST": "1", "GAN_OFFLINE": "1", "GAN_DEVICE": "cpu", "MPLBACKEND": "Agg"}
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "solutions" / name), *QUICK_ARGS[name]],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Fréchet distance" in result.stdout
