@@ -3,7 +3,7 @@
 #
 # Notebook 02's GAN saw a digit as a flat list of 784 numbers: its layers did not know that
 # neighbouring pixels belong together. Convolutions do know, which is why every image
-# classifier uses them. A **DCGAN** (deep convolutional GAN, Radford et al. 2015) builds both
+# classifier uses them. A **DCGAN** (deep convolutional GAN; Radford et al., 2016) builds both
 # networks from convolutions. The discriminator is an ordinary convolutional classifier; the
 # generator needs the opposite operation, one that turns a small feature map into a *larger*
 # one. That operation is the **transposed convolution**, and Part 1 takes it apart with
@@ -19,8 +19,8 @@
 #    comparison with notebook 02's fully connected GAN: per epoch and per CPU second.
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU with AVX512-BF16 (no GPU, nothing
-# else running): 7.7 minutes for the whole notebook, of which the DCGAN's 4 epochs took 219 s
-# (the last cell prints the run time). With `GAN_FAST=1` (what the tests use) it runs in under a minute.
+# else running): 5.1 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1`
+# (what the tests use) it runs in under a minute.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -51,10 +51,20 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from IPython.display import HTML
-from matplotlib.patches import Rectangle
 from torch import nn
 
-from helpers import SampleRecorder, Setup, animate, build, get_recipe, mnist_scores, plot_history, show_images
+from helpers import (
+    SampleRecorder,
+    Setup,
+    animate,
+    build,
+    draw_zero_insertion,
+    get_recipe,
+    mnist_scores,
+    plot_history,
+    show_frames,
+    show_image_grids,
+)
 
 notebook_start = time.perf_counter()
 
@@ -132,6 +142,10 @@ def transposed_by_scatter(x: torch.Tensor, w: torch.Tensor, stride: int, padding
     return out[padding:out.shape[0] - padding, padding:out.shape[1] - padding]
 
 
+# %% [markdown]
+# A 2×2 input, a 3×3 kernel with a diagonal, stride 2, through both recipes and PyTorch:
+
+# %%
 x2 = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
 w2 = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 2.0]])
 a = transposed_by_zero_insertion(x2, w2, stride=2)
@@ -148,39 +162,12 @@ assert torch.equal(a, c) and torch.equal(b, c)
 # Let us draw what recipe A convolves: the zero-inserted, padded grid.
 
 # %%
-def draw_zero_insertion(h_in: int, k: int, s: int, p: int, op: int, ax: plt.Axes) -> None:
-    """Draw the grid recipe A convolves: inputs (blue), inserted zeros (white), padding zeros (grey)."""
-    spread = (h_in - 1) * s + 1
-    before, after = k - 1 - p, k - 1 - p + op
-    n = spread + max(before, 0) + max(after, 0)
-    off = max(before, 0)
-    for r, col in itertools.product(range(n), range(n)):
-        rr, cc = r - off, col - off
-        inside = 0 <= rr < spread and 0 <= cc < spread
-        is_input = inside and rr % s == 0 and cc % s == 0
-        colour = "tab:blue" if is_input else ("white" if inside else "lightgrey")
-        ax.add_patch(Rectangle((col, n - 1 - r), 1, 1, facecolor=colour, edgecolor="black", lw=0.5))
-        if is_input:
-            ax.text(col + 0.5, n - 0.5 - r, f"x{rr // s},{cc // s}", ha="center", va="center", fontsize=7,
-                    color="white")
-    ax.add_patch(Rectangle((0, n - k), k, k, fill=False, edgecolor="tab:red", lw=2.5))  # first kernel window
-    if before < 0:  # padding larger than k - 1: the output is cropped instead
-        ax.add_patch(Rectangle((-before, -after if after < 0 else 0), n + before + min(after, 0),
-                               n + before + min(after, 0), fill=False, edgecolor="tab:orange", lw=2, ls="--"))
-    ax.set_xlim(-0.2, n + 0.2)
-    ax.set_ylim(-0.2, n + 0.2)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    h_out = (h_in - 1) * s - 2 * p + (k - 1) + op + 1
-    ax.set_title(f"in {h_in}, k={k}, s={s}, p={p}, output_padding={op} -> out {h_out}")
-
-
-fig, axes = plt.subplots(1, 2, figsize=(10, 5))
-draw_zero_insertion(2, 3, 2, 0, 0, axes[0])
+fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), layout="constrained")
+draw_zero_insertion(2, 3, 2, 0, 0, axes[0])  # helpers.viz: in, kernel, stride, padding, output_padding, axes
 draw_zero_insertion(3, 4, 2, 1, 0, axes[1])
 fig.suptitle("What recipe A convolves: inputs (blue), inserted zeros (white), padding (grey); "
              "red = one kernel window")
-fig.tight_layout()
+plt.show()
 
 # %% [markdown]
 # Left: the example above (pad $k - 1 = 2$). Right: the DCGAN layer, kernel 4, stride 2,
@@ -320,7 +307,7 @@ ones = torch.ones(1, 1, 6, 6)
 layouts = {"k=3, s=2 (k not divisible by s)": (3, 1, 1), "k=4, s=2, p=1 (DCGAN)": (4, 1, 0),
            "k=2, s=2 (no overlap)": (2, 0, 0)}
 counts = {}
-fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.4), layout="constrained")
 for ax, (title, (k, p, op)) in zip(axes, layouts.items()):
     counts[k] = F.conv_transpose2d(ones, torch.ones(1, 1, k, k), stride=2, padding=p, output_padding=op)[0, 0]
     ax.imshow(counts[k], cmap="viridis", vmin=0, vmax=4)
@@ -330,7 +317,12 @@ for ax, (title, (k, p, op)) in zip(axes, layouts.items()):
     ax.set_xlabel("output column")
     ax.set_ylabel("output row")
 fig.suptitle("Stamps per output pixel for a constant 6x6 input (kernels of ones, 12x12 outputs)")
-fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# Away from the border (two pixels in), which stamp counts occur?
+
+# %%
 interior = {k: sorted(set(c[2:-2, 2:-2].flatten().int().tolist())) for k, c in counts.items()}
 print("distinct interior values:", interior)
 assert interior == {3: [1, 2, 4], 4: [4], 2: [1]}
@@ -357,7 +349,7 @@ resize_conv = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv
 with torch.no_grad():
     outputs = {"transposed k=3, s=2": random_k3(flat)[0, 0], "transposed k=4, s=2, p=1": random_k4(flat)[0, 0],
                "upsample x2 + conv k=3": resize_conv(flat)[0, 0]}
-fig, axes = plt.subplots(1, 3, figsize=(12, 4))
+fig, axes = plt.subplots(1, 3, figsize=(12, 4.4), layout="constrained")
 for ax, (title, out) in zip(axes, outputs.items()):
     image = ax.imshow(out, cmap="coolwarm")
     fig.colorbar(image, ax=ax, shrink=0.8)
@@ -365,8 +357,12 @@ for ax, (title, out) in zip(axes, outputs.items()):
     ax.set_xlabel("output column")
     ax.set_ylabel("output row")
 fig.suptitle("Random kernels, constant 6x6 input: transposed convolutions leave a periodic pattern")
-fig.tight_layout()
+plt.show()
 
+# %% [markdown]
+# Compare the $k = 4$ layer's interior values with the sums of its four kernel phases:
+
+# %%
 w = random_k4.weight.detach()[0, 0]
 phase_sums = sorted(w[a::2, b::2].sum().item() for a, b in itertools.product(range(2), range(2)))
 middle = {name: out[2:-2, 2:-2] for name, out in outputs.items()}
@@ -437,13 +433,13 @@ widgets.interactive(
 # is the one departure from the DCGAN paper's layout. Without it every output pixel is a linear
 # mix of four 14×14 values through one of the four kernel phases of section 5, and no
 # nonlinearity ever acts at full resolution; with it, the generator shapes strokes pixel by
-# pixel. For the same number of steps it cut the Fréchet distance by a third after 4 epochs
-# and by half after 9, the largest single gain we measured (section 11).
+# pixel. For the same number of steps it was the largest single gain in our measurements (the
+# [benchmarks](../benchmarks/README.md) page has them).
 #
 # It is recipe `dcgan-mnist` of `helpers.recipes`, the same one the command line trains. Its
 # layout, widths and learning rates (G $2\cdot10^{-3}$, D $10^{-3}$: G learns twice as fast) were
-# chosen with `benchmarks/dcgan_mnist_sweep.py` (section 11). Like notebook 02's recipe it
-# draws its samples from a moving average of the generator's weights, `dcgan.generator`.
+# chosen by a sweep of short runs. Like notebook 02's recipe it draws its samples from a moving
+# average of the generator's weights, `dcgan.generator`.
 
 # %%
 images, labels = helpers.load_mnist(train=True)
@@ -525,22 +521,27 @@ assert saturated["default"] > 0.05 and saturated["DCGAN"] < 0.01 and saturated["
 # Our recipe's last layer is an ordinary `Conv2d`, whose default scale comes from its
 # $16 \cdot 3 \cdot 3 = 144$ *inputs*: it would not saturate the Tanh even with the default
 # initialisation (last number above). The recipe applies the DCGAN initialisation anyway, to
-# every layer, as the paper does; that is the setting all of section 11's measurements used.
+# every layer, as the paper does.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(8, 4))
-show_images(x_default[:36], nrow=6, ax=axes[0], title="default init")
-show_images(x_dcgan[:36], nrow=6, ax=axes[1], title="DCGAN init")
-fig.suptitle("The untrained classic generator's images")
-fig.tight_layout()
+show_image_grids({"default init": x_default[:36], "DCGAN init": x_dcgan[:36]}, nrow=6,
+                 title="The untrained classic generator's images")
+plt.show()
 
 # %% [markdown]
 # ## 9. Training
-# The same training core as notebook 02: `helpers.fit` alternates one discriminator step and
-# one generator step per batch, with the non-saturating loss (`dcgan.fit` calls it with the
-# recipe's settings: the moving average and, on CPUs with bfloat16 instructions, bf16 autocast
-# with the channels_last layout); a `SampleRecorder` keeps the fixed-noise samples of the
-# averaged generator after every epoch.
+# The same training loop as notebook 02: `dcgan.fit` runs `helpers.train_step` over the batches,
+# with the recipe's settings (the moving average of G and, where the CPU has them, the two speed
+# settings below); a `SampleRecorder` keeps the fixed-noise samples of the averaged generator after
+# every epoch.
+#
+# **Two CPU speed settings.** Some CPUs (this one: AVX512-BF16 instructions; recent Intel Xeons: AMX)
+# compute fast in **bfloat16**, a 16-bit float with float32's range and fewer digits. Under *bf16
+# autocast* PyTorch runs the convolutions in bfloat16 and keeps the weights, their updates and the
+# losses in float32, which is precise enough for training. The **channels_last** memory layout stores
+# each pixel's channels next to each other (NHWC instead of NCHW), the order these CPU kernels read
+# fastest. Together they about double the DCGAN's speed here; on other CPUs the recipe stays in
+# float32, and on a GPU the device's own choice applies (notebook 04).
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -558,6 +559,14 @@ plt.show()
 # %%
 # NBVAL_IGNORE_OUTPUT
 HTML(animate(recorder.frames, [f"epoch {e}" for e in recorder.epochs]))
+
+# %% [markdown]
+# The same frames as a still picture, for viewers that do not run JavaScript (GitHub):
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+show_frames(recorder.frames, [f"epoch {e}" for e in recorder.epochs])
+plt.show()
 
 # %% [markdown]
 # ## 10. DCGAN versus the fully connected GAN
@@ -603,71 +612,23 @@ else:
     assert scores["DCGAN"]["class_entropy"] > 2.2, "all ten digits should appear"
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.8))
-for ax, (name, x) in zip(axes, generated.items()):
-    show_images(x[:64] * 2 - 1, ax=ax, title=name)
-fig.suptitle("DCGAN vs fully connected GAN (notebook 02) on the same CPU")
-fig.tight_layout()
+show_image_grids({name: x[:64] * 2 - 1 for name, x in generated.items()},
+                 title="DCGAN vs fully connected GAN (notebook 02) on the same CPU")
+plt.show()
 
 # %% [markdown]
-# ## 11. Longer runs: the benchmark, and how the recipe was found
-# The comparison above is one short run. `benchmarks/mnist_gan_quality.py` trains recipes for a
-# fixed budget, one after the other in one process, and scores 10,000 samples of each the same
-# way. Measured with `python benchmarks/mnist_gan_quality.py --seconds 600 dcgan-mnist
-# article-dcgan-mnist vanilla-gan-mnist` on the same 2-core CPU (no GPU, nothing else running), seed 0:
+# **Reading the numbers.** The last line above holds the lesson:
+# * *Per epoch* (per image seen) the DCGAN is far ahead; the cell asserts at least 2× in a full run.
+#   Convolutions share one kernel across positions and know that neighbouring pixels belong
+#   together, so every image teaches them more. If data or epochs are the limit, or a GPU makes
+#   convolutions cheap, the DCGAN is the better buy.
+# * *Per CPU second* the race is closer: the fully connected GAN gets through almost twice as many
+#   epochs in the same time (printed above), because a convolution applies every kernel at every
+#   position. In this short run the DCGAN stayed ahead at equal time too; in the longer runs of the
+#   benchmarks page the fully connected GAN draws level.
 #
-# | 600 s each | Fréchet distance | steps | epochs | steps/s |
-# |---|---|---|---|---|
-# | `dcgan-mnist` (this notebook's recipe) | **37.2** | 8,800 | 9.4 | 14.7 |
-# | `article-dcgan-mnist` (the source article's DCGAN) | 102.6 | 8,893 | 9.5 | 14.8 |
-# | `vanilla-gan-mnist` (notebook 02's fully connected GAN) | **32.3** | 21,210 | 22.6 | 35.4 |
-#
-# Fréchet distances of 10,000 samples (lower is better; real digits score about 1).
-#
-# **How the recipe was found.** Quality per *step* does not depend on the hardware, so we tried
-# 73 variants on a GPU (one H100, 16 runs side by side, the Fréchet distance after every
-# epoch; `benchmarks/results/` keeps every number) and converted steps into CPU seconds with
-# the CPU's step rate. The conversion holds: the previous recipe scored 93.9 after 8,433 steps
-# on the GPU and 93.2 after 8,317 steps on this CPU. A selection (batch 64, so 937 steps per epoch):
-#
-# | variant | after 4 epochs | after 9 epochs |
-# |---|---|---|
-# | previous recipe: classic layout, widths 64, Adam $4\cdot10^{-4}$ | 134.1 | 93.9 |
-# | same, Adam $10^{-3}$ | 105.5 | 72.6 |
-# | same + the 3×3 layer at 28×28 (32 channels) | 65.4 | 35.7 |
-# | same with 16 channels in the 3×3 layer | 69.8 | 42.3 |
-# | **recipe**: 16 channels, D width 32, Adam G $2\cdot10^{-3}$, D $10^{-3}$ | **65.2** | **35.6** |
-# | `article-dcgan-mnist` | 216.6 | 100.9 |
-# | `vanilla-gan-mnist` (notebook 02) | 169.4 | 67.3 |
-#
-# The 3×3 layer cut the distance by a third after 4 epochs and by half after 9, more than any
-# other change. It costs time on a CPU (about 8 steps/s with 32 channels instead of 12.5, in a
-# short timing run); 16 channels and a half-width discriminator run at about 14 steps/s, and
-# the higher learning rate for G won back what they lost per step (at Adam $10^{-3}$ for both:
-# 72.5 and 42.0). What did *not* help, after 9 epochs against the row it changes: learning rate $2\cdot10^{-4}$ (121.4 against 93.9), a
-# discriminator that learns faster than G (111.6), a moving average of decay 0.9995 (100.6),
-# the least-squares loss (75.9 against 72.6); the hinge loss, Adam $\beta_1 = 0$ and D without
-# batch norm changed little (68.4, 68.8, 70.5 against 72.6); one-sided label smoothing was level
-# after 7 epochs (105.1 against 107.2), and dropout 0.3 in D was behind after 2 (280.3 against
-# 187.9) when the probe's time limit stopped it.
-#
-# **Reading the numbers honestly.**
-# * *Per epoch* the DCGAN is far ahead: section 10 asserts at least 2× (in the committed run
-#   66.3 against 162.4 after 4 epochs, 2.4×). Convolutions share one kernel across
-#   positions and know that neighbouring pixels belong together, so every image seen teaches
-#   them more. If data or epochs are the limit, or a GPU makes convolutions cheap, the DCGAN
-#   is the better buy.
-# * *Per CPU second* ours beats the source article's DCGAN by **2.8×** (37.2 against 102.6) at the
-#   same step rate: the 3×3 layer and the learning rates, not speed, make the difference.
-# * Against notebook 02's fully connected GAN the DCGAN only draws level after 600 s on a 2-core
-#   CPU (37.2 against 32.3): the FC GAN runs 2.4 steps in the time of one DCGAN step. In the
-#   short run of section 10 the two are level at equal time (64.6 against 66.3). On a CPU
-#   and for MNIST, the cheap fully connected GAN is still the better buy; the DCGAN's advantage
-#   is per image seen.
-# * A bug found on the way: averaging G's batch-norm running statistics together with its weights
-#   gave the average statistics of other weights. In a 120-s run the average scored 205 with them
-#   and 169 with statistics measured on its own samples; `helpers.fit` now re-estimates them at the
-#   end of every epoch.
+# Longer runs (ten minutes per recipe), the DCGAN of the source article, and how this recipe was found
+# (dozens of variants scored after every epoch) are on the [benchmarks](../benchmarks/README.md) page.
 #
 # ## Summary
 # * A transposed convolution is an ordinary convolution run "backwards": insert $s - 1$ zeros
@@ -680,20 +641,23 @@ fig.tight_layout()
 #   imbalance between phases; resize-then-convolve avoids both.
 # * A DCGAN replaces the fully connected layers by (transposed) convolutions with batch norm,
 #   ReLU/LeakyReLU and no pooling, initialised from $\mathcal{N}(0, 0.02^2)$. One 3×3 convolution
-#   at full resolution after the last transposed convolution halved our generator's Fréchet
-#   distance. Per epoch the DCGAN learns far better digits; per CPU second on MNIST the cheap
-#   fully connected GAN is still as good or better.
+#   at full resolution after the last transposed convolution was our generator's largest gain.
+#   Per epoch the DCGAN learns far better digits; per CPU second the cheap fully connected GAN
+#   keeps up much better, and on MNIST it draws level in longer runs.
 #
 # ## Exercises
 # 1. Replace the generator's (4, 2, 1) layers by `nn.Upsample(scale_factor=2)` + `nn.Conv2d(k=3, p=1)`.
 #    Do the samples change? Does the training time per epoch?
-# 2. Train `dcgan-mnist` without the DCGAN initialisation (build the recipe's networks yourself,
-#    skip `dcgan_init`) for two epochs and compare the Fréchet distance with the run above.
+# 2. Train `dcgan-mnist` without the DCGAN initialisation for two epochs,
+#    `build(dataclasses.replace(get_recipe("dcgan-mnist"), dcgan_init=False), device, images=images)`,
+#    and compare the Fréchet distance with the recipe's own init. (A worked solution:
+#    [`solutions/03_transposed_convolutions.py`](../solutions/03_transposed_convolutions.py).)
 # 3. In the playground, find two different settings that turn a 7×7 map into 14×14. Which one
 #    has uneven overlap?
-# 4. Compare the recipes from the command line: `python benchmarks/mnist_gan_quality.py --seconds 120
-#    dcgan-mnist article-dcgan-mnist vanilla-gan-mnist`, or train one with
-#    `python -m helpers train dcgan-mnist --max-seconds 600 --out runs/dcgan`.
+# 4. Compare two recipes from the command line:
+#    `python -m helpers train dcgan-mnist --max-seconds 300 --out runs/dcgan`, the same for
+#    `article-dcgan-mnist` into `runs/article`, then `python -m helpers sample runs/dcgan --out dcgan.npy`
+#    (and `article.npy`) and `python -m helpers score dcgan.npy`. Which is ahead after the same time?
 #
 # Next: notebook 04 grows the same DCGAN family to 64×64 colour images of cat faces.
 
