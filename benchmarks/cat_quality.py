@@ -1,15 +1,15 @@
 """Cat-face quality per epoch and per CPU second: the article's DCGAN vs the same with a weight average.
 
-    python benchmarks/cat_quality.py --epochs 4 --out runs/cat_quality          # train, then score
-    python benchmarks/cat_quality.py --epochs 4 --out runs/cat_quality --score  # score the saved samples again
+    python benchmarks/cat_quality.py --epochs 2 --out runs/cat_quality          # train, then score
+    python benchmarks/cat_quality.py --epochs 2 --out runs/cat_quality --score  # score the saved samples again
 
 One run of ``dcgan-cats`` (the source article's recipe) with an exponential moving average of G's weights
-(``ema_decay=0.999``, a ``dataclasses.replace`` copy; ``RECIPES`` is unchanged). The average never feeds back
-into training, so the run's ``G`` *is* the article's recipe, step for step, and its average is ours: both
+(``ema_decay=0.999``, a ``dataclasses.replace`` copy; ``RECIPES`` is unchanged). The average is read from G,
+never written back, so the run's ``G`` trains as the article's recipe does and its average is ours: both
 arms get the same steps and the same wall time, except the average's own cost, which is measured and
 printed. After each epoch both draw ``--samples`` images from the same seeded noise; they are saved as
 uint8 in ``OUT/samples_epoch{k}.npz`` (git-ignored ``runs/``) and scored by ``helpers.cat_scores``.
-``--keep-epochs 1 4 --keep-file F`` also writes the article arm's first 500 samples of those epochs to
+``--keep-epochs 1 2 --keep-file F`` also writes the article arm's first 500 samples of those epochs to
 ``F`` (the checkpoint-ordering test's data). Prints one JSON line per epoch and arm.
 """
 

@@ -4,7 +4,7 @@ A small CNN that the project trains itself on the 15,747 faces (``scripts/train_
 label-free task: rotation prediction) plays the role Inception plays in FID. Its 128 features per image
 give two distances to the real faces, both lower-is-better and near 0 for real faces:
 
-* **Fréchet distance** (FD) between Gaussians fitted to the features of the samples and of the 14,173
+* **Fréchet distance** (FD) between Gaussians fitted to the features of the samples and of the 14,172
   faces the network trained on (:func:`helpers.metrics.frechet_distance`). It shrinks as N grows even for
   perfect samples (an estimation bias), so compare values only at the same sample count.
 * **KID** (kernel inception distance, reported x 1000 as ``kid_x1000``): the unbiased squared MMD with a
@@ -68,8 +68,8 @@ class CatFeatureNet(nn.Module):
             nn.ReLU(),
         )
         self.head = nn.Linear(num_features, 4)
-        #: Multiplies the features so that the training faces' have mean variance 1 per feature (set by the
-        #: training script), which puts distances in readable units.
+        #: Multiplies the features so that the training faces' have a mean square of 1 per feature (set by
+        #: the training script): KID's kernel ``(a . b / 128 + 1)^3`` then works in its usual range.
         self.register_buffer("scale", torch.ones(()))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -14,7 +14,9 @@ The label-free task (``--task``): ``rotation`` (predict which of 0/90/180/270 de
 or ``contrastive`` (SimCLR: two random crops and flips of a face must find each other in the batch; no
 colour jitter, so colour stays in the features). Chosen by ``--compare``: see ``benchmarks/README.md``.
 
-Measured: RUN_TIME_PLACEHOLDER
+Measured (2026-11-30, the committed file): 8 epochs of rotation prediction trained in 165 s, about 4 minutes
+with data loading and the statistics, on a 2-core x86-64 CPU (AMD EPYC, AVX512-BF16; torch 2.13.0, 2
+threads, shared with other jobs). Final training loss 0.020 (chance: ln 4 = 1.39).
 """
 
 from __future__ import annotations
@@ -142,8 +144,9 @@ def print_rows(title: str, rows: dict[str, dict]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", choices=list(TASKS), default="rotation")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--restat", action="store_true", help="only recompute the reference of the stored network")
     parser.add_argument(
         "--compare", type=float, default=None, help="train every task this many seconds, print, save nothing"
     )
@@ -161,24 +164,44 @@ def main() -> None:
             model = train(task, train_faces, args.compare, None, args.seed)
             print_rows(f"{task}, {args.compare:g} s", calibration(model, train_faces, held))
         return
-    start = time.perf_counter()
-    model = train(args.task, train_faces, None, args.epochs, args.seed)
-    took = time.perf_counter() - start
-    model.scale.fill_((128 / torch.cov(embed(model, train_faces).T).trace()).sqrt())
+    if args.restat:
+        state = torch.load(WEIGHTS, map_location="cpu", weights_only=True)
+        model = CatFeatureNet(**state["config"])
+        model.load_state_dict({k: v.float() for k, v in state["model"].items()})
+        took, task, epochs = state["train_seconds"], state["task"], state["epochs"]
+    else:
+        start = time.perf_counter()
+        model = train(args.task, train_faces, None, args.epochs, args.seed)
+        took, task, epochs = time.perf_counter() - start, args.task, args.epochs
+    save(model.eval(), train_faces, held, task, epochs, args.seed, took)
+
+
+def save(
+    model: CatFeatureNet, train_faces: torch.Tensor, held: torch.Tensor, task: str, epochs: int, seed: int, took: float
+) -> None:
+    """Round the weights to float16 (as shipped), scale the features, compute the reference, write the file."""
+    with torch.no_grad():
+        for name, tensor in model.state_dict().items():
+            if tensor.is_floating_point() and name != "scale":
+                tensor.copy_(tensor.half().float())
+        model.scale.fill_(1.0)
+        raw = embed(model, train_faces)
+        # mean square feature 1: kernel values (a . b / 128 + 1)^3 of order 8, KID in the usual range
+        model.scale.fill_(float((raw.shape[1] / raw.square().sum(1).mean()).sqrt()))
     rows = calibration(model, train_faces, held)
-    print_rows(f"{args.task}, {args.epochs} epochs", rows)
+    print_rows(f"{task}, {epochs} epochs", rows)
     feats = embed(model, train_faces)
     mu, sigma = gaussian_stats(feats)
-    kid_rows = torch.randperm(len(feats), generator=torch.Generator().manual_seed(args.seed))[:KID_REFERENCE]
+    kid_rows = torch.randperm(len(feats), generator=torch.Generator().manual_seed(seed))[:KID_REFERENCE]
     state = {
-        "model": {k: v.half() if v.is_floating_point() else v for k, v in model.state_dict().items()},
+        "model": {k: v.half() if v.is_floating_point() and k != "scale" else v for k, v in model.state_dict().items()},
         "config": {"width": 32, "num_features": 128},
         "ref_mu": mu,
         "ref_sigma": sigma,
         "ref_kid": feats[kid_rows].half(),
-        "task": args.task,
-        "epochs": args.epochs,
-        "seed": args.seed,
+        "task": task,
+        "epochs": epochs,
+        "seed": seed,
         "train_faces": len(train_faces),
         "train_seconds": round(took),
     }
