@@ -4,6 +4,7 @@ Notebooks, benchmarks and scripts import the public names from here; each submod
 concern (README: "Where things live").
 """
 
+from .cat_metrics import cat_features, cat_scores, distorted_sets, held_out_split, inception_fid
 from .checkpoint import CheckpointError, load_checkpoint, load_generator, save_checkpoint
 from .data import (
     BadDataError,
@@ -32,7 +33,7 @@ from .env import (
 )
 from .health import GANHealthWarning, TrainingDiverged
 from .history import History
-from .metrics import features_and_probs, mnist_scores
+from .metrics import features_and_probs, kernel_distance, mnist_scores
 from .models import (
     ArticleDCGANDiscriminator,
     ArticleDCGANGenerator,
@@ -84,6 +85,8 @@ __all__ = [
     "TrainingDiverged",
     "animate",
     "build",
+    "cat_features",
+    "cat_scores",
     "choose_precision",
     "count_parameters",
     "dcgan_init",
@@ -92,6 +95,7 @@ __all__ = [
     "detect_platform",
     "device_name",
     "discriminator_step",
+    "distorted_sets",
     "draw_samples",
     "draw_zero_insertion",
     "fast_or_full",
@@ -104,7 +108,10 @@ __all__ = [
     "get_device",
     "get_recipe",
     "grid_array",
+    "held_out_split",
+    "inception_fid",
     "interpolation_explorer",
+    "kernel_distance",
     "latent_of_seed",
     "layer_widths",
     "load_cat_faces",

@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .cat_metrics import cat_scores
 from .checkpoint import CheckpointError, describe_file, load_generator, run_differences
 from .data import BadDataError, DataNotFoundError, describe_runtime
 from .env import get_device
@@ -186,7 +187,7 @@ def _read_samples(path: Path) -> np.ndarray:
     if kind != "a NumPy .npy array":
         raise ValueError(
             f"{path} is {kind}, not a NumPy .npy array: save the images with np.save(path, images) "
-            "as float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28)."
+            "as float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28) for MNIST or (N, 3, 64, 64) for cat faces."
         )
     try:
         return np.load(path)
@@ -197,8 +198,27 @@ def _read_samples(path: Path) -> np.ndarray:
         ) from exc
 
 
+#: What ``score`` computes for each dataset, and the image shape (after N) that says which one a file holds.
+SCORERS = {"mnist": (mnist_scores, ((1, 28, 28), (28, 28))), "cats": (cat_scores, ((3, 64, 64),))}
+
+
+def _dataset_of(images: np.ndarray, path: Path) -> str:
+    """``mnist`` or ``cats`` from the shape of ``images``, or a ``ValueError`` that says what to pass."""
+    shape = tuple(images.shape[1:])
+    for name, (_, shapes) in SCORERS.items():
+        if shape in shapes:
+            return name
+    raise ValueError(
+        f"{path} holds images of shape {tuple(images.shape)}, which is neither MNIST (N, 1, 28, 28) nor cat "
+        "faces (N, 3, 64, 64): save them in one of those shapes (channels first), or pass --dataset mnist|cats."
+    )
+
+
 def _score(args: argparse.Namespace) -> None:
-    print(json.dumps(mnist_scores(_read_samples(Path(args.file))), indent=2))
+    path = Path(args.file)
+    images = _read_samples(path)
+    dataset = args.dataset or _dataset_of(images, path)
+    print(json.dumps({"dataset": dataset} | SCORERS[dataset][0](images), indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -230,8 +250,11 @@ def main(argv: list[str] | None = None) -> None:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, help="a .npy file in an existing folder")
 
-    score = sub.add_parser("score", help="MNIST sample-quality scores of a .npy file, as JSON")
-    score.add_argument("file")
+    score = sub.add_parser("score", help="sample-quality scores of a .npy file of MNIST digits or cat faces, as JSON")
+    score.add_argument("file", help="float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28) or (N, 3, 64, 64)")
+    score.add_argument(
+        "--dataset", choices=sorted(SCORERS), default=None, help="what the images are (default: read off their shape)"
+    )
 
     args = parser.parse_args(argv)
 

@@ -1,4 +1,4 @@
-"""Offline sample-quality scores for MNIST-like digits.
+"""Offline sample-quality scores for MNIST-like digits, and the distances the cat-face scores share.
 
 A small MNIST classifier (weights in ``helpers/weights/``, trained by
 ``scripts/train_mnist_classifier.py``) plays the role Inception plays in FID:
@@ -10,17 +10,26 @@ A small MNIST classifier (weights in ``helpers/weights/``, trained by
   digits appear equally, 0 when the generator draws one digit (mode collapse).
 * **Mean confidence**: how sure the classifier is on average. Off-manifold input
   (uniform noise) can still get confident labels, so read it beside the distance.
+
+The Fréchet distance is computed here from a mean and a covariance (:func:`frechet_distance`) rather than
+with ``torchmetrics.image.FrechetInceptionDistance``: that class takes the reference set only as images or
+features passed through ``update``, not as a stored mean and covariance, and the classifier file ships only
+those (shipping the 10,000 test features instead would add 5 MB). The two agree to 1e-6 on the same
+features (``tests/test_cat_metrics.py``). The kernel distance (:func:`kernel_distance`, for the cat faces)
+is torchmetrics' ``KernelInceptionDistance``.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
+from torchmetrics.image.kid import KernelInceptionDistance
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_classifier.pt"
 #: Fewer effective classes than this (exp of the class entropy) is reported as collapse.
@@ -57,45 +66,47 @@ def load_classifier() -> tuple[MNISTClassifier, torch.Tensor, torch.Tensor]:
     return model.eval(), state["ref_mu"], state["ref_sigma"]
 
 
-def _check_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """``images`` as float32 ``(N, 1, 28, 28)`` in [0, 1], or a ``ValueError`` that says what is wrong.
+def check_images(
+    images: torch.Tensor | np.ndarray, shape: tuple[int, int, int] = (1, 28, 28), what: str = "MNIST scores"
+) -> torch.Tensor:
+    """``images`` as float32 ``(N, *shape)`` in [0, 1], or a ``ValueError`` that says what is wrong.
 
     Accepted: float values in [0, 1] (1e-3 of rounding allowed) or uint8 pixel values 0..255, shaped
-    ``(N, 1, 28, 28)`` or ``(N, 28, 28)``, ``N >= 2``. Refused: NaN or infinite values, other value
-    ranges and dtypes, and uint8 arrays whose values are only 0 and 1 (a mask, which as pixels is black).
+    ``(N, *shape)`` (or ``(N, H, W)`` for one channel), ``N >= 2``. Refused: NaN or infinite values, other
+    value ranges and dtypes, and uint8 arrays whose values are only 0 and 1 (a mask, which as pixels is
+    black). ``what`` starts each message ("MNIST scores", "cat-face scores").
     """
     if not isinstance(images, torch.Tensor):
         try:
             images = torch.as_tensor(np.asarray(images))
         except (TypeError, ValueError, RuntimeError) as exc:
-            raise ValueError(
-                f"MNIST scores need a numeric array of images, got {type(images).__name__} ({exc})."
-            ) from exc
+            raise ValueError(f"{what} need a numeric array of images, got {type(images).__name__} ({exc}).") from exc
     if images.dtype != torch.uint8 and not images.is_floating_point():
         raise ValueError(
-            f"MNIST scores need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
+            f"{what} need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
             "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1."
         )
-    if images.dim() == 3:
+    if images.dim() == 3 and shape[0] == 1:
         images = images.unsqueeze(1)
-    if images.dim() != 4 or tuple(images.shape[1:]) != (1, 28, 28):
-        raise ValueError(
-            f"MNIST scores need images of shape (N, 1, 28, 28), got {tuple(images.shape)}; "
-            "flat rows of 784 pixels reshape with images.reshape(-1, 1, 28, 28)."
-        )
+    if images.dim() != 4 or tuple(images.shape[1:]) != shape:
+        c, h, w = shape
+        hint = f"flat rows of {c * h * w} pixels reshape with images.reshape(-1, {c}, {h}, {w})"
+        if images.dim() == 4 and tuple(images.shape[1:]) == (h, w, c) and c > 1:
+            hint = "channels-last images (N, H, W, C) go through images.permute(0, 3, 1, 2) first"
+        raise ValueError(f"{what} need images of shape (N, {c}, {h}, {w}), got {tuple(images.shape)}; {hint}.")
     if len(images) < 2:
-        raise ValueError("MNIST scores need at least 2 images (a covariance needs two); use >= 10,000 to compare.")
+        raise ValueError(f"{what} need at least 2 images (a covariance needs two); use >= 10,000 to compare.")
     if images.dtype == torch.uint8:
         if int(images.max()) == 1:
             raise ValueError(
-                "MNIST scores got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
+                f"{what} got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
                 "black. Pass mask.float() for images in [0, 1], or pixel values 0..255."
             )
         images = images.float() / 255
     finite = torch.isfinite(images).flatten(1).all(1)
     if not finite.all():
         raise ValueError(
-            f"MNIST scores got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
+            f"{what} got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
             "values (a diverged generator?): score finite images only."
         )
     lo, hi = float(images.min()), float(images.max())
@@ -105,7 +116,7 @@ def _check_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
             if hi > 2
             else "generator output in [-1, 1] must go through helpers.to_unit() first"
         )
-        raise ValueError(f"MNIST scores need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]: {hint}.")
+        raise ValueError(f"{what} need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]: {hint}.")
     return images.float()
 
 
@@ -113,7 +124,7 @@ def _check_images(images: torch.Tensor | np.ndarray) -> torch.Tensor:
 def features_and_probs(images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """Penultimate-layer features (float64) and class probabilities of ``images`` in [0, 1]."""
     model, _, _ = load_classifier()
-    images = _check_images(images).cpu()
+    images = check_images(images).cpu()
     feats, probs = [], []
     for i in range(0, len(images), batch_size):
         f = model.features(images[i : i + batch_size])
@@ -140,6 +151,50 @@ def frechet_distance(mu1: torch.Tensor, sigma1: torch.Tensor, mu2: torch.Tensor,
     middle = torch.linalg.eigvalsh(root1 @ sigma2 @ root1).clamp(min=0)
     value = (mu1 - mu2).square().sum() + sigma1.trace() + sigma2.trace() - 2 * middle.sqrt().sum()
     return float(value.clamp(min=0))
+
+
+class _Given(nn.Module):
+    """An identity "feature extractor", so torchmetrics' KID takes features computed elsewhere."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features
+
+
+def kernel_distance(
+    features_a: torch.Tensor, features_b: torch.Tensor, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """KID: the unbiased squared MMD with the kernel ``(a . b / d + 1)^3``, (mean, std) over random subsets.
+
+    ``features_a`` ``(Na, d)`` and ``features_b`` ``(Nb, d)``; each of ``subsets`` rounds draws
+    ``min(subset_size, Na, Nb)`` rows of each (``torchmetrics.image.KernelInceptionDistance`` with these
+    features as its input, drawn under ``seed`` so the same sets give the same number). Unbiased: two samples
+    of one distribution score 0 on average at any size (single values can be slightly negative), which is
+    why it suits a few thousand samples where the Fréchet distance still depends on the count. Its size depends
+    on the features' scale: compare values only in one feature space.
+    Raises ``ValueError`` for fewer than 2 rows or unequal widths.
+    """
+    if features_a.dim() != 2 or features_b.dim() != 2 or features_a.shape[1] != features_b.shape[1]:
+        raise ValueError(
+            f"kernel_distance needs (N, d) features of one width, got {features_a.shape} and {features_b.shape}"
+        )
+    size = min(subset_size, len(features_a), len(features_b))
+    if size < 2:
+        raise ValueError(
+            f"kernel_distance needs at least 2 feature rows on each side, got {len(features_a)}, {len(features_b)}"
+        )
+    with warnings.catch_warnings():  # "will save all extracted features": they are already in memory here
+        warnings.filterwarnings("ignore", "Metric `Kernel Inception Distance` will save", UserWarning)
+        metric = KernelInceptionDistance(feature=_Given(features_a.shape[1]), subsets=subsets, subset_size=size)
+    metric.update(features_a.double(), real=True)
+    metric.update(features_b.double(), real=False)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        mean, std = metric.compute()
+    return float(mean), float(std)
 
 
 def mnist_scores(images: torch.Tensor) -> dict[str, float]:
