@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 QUICK_ARGS = {
     "02_vanilla_gan_mnist.py": ["--seconds", "1"],
     "03_transposed_convolutions.py": ["--epochs", "1"],
+    "04_dcgan_cat_faces.py": ["--epochs", "1"],
 }
 
 
