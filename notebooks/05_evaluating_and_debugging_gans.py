@@ -20,7 +20,7 @@
 # Each experiment is a copy of that recipe with named fields changed (`dataclasses.replace`), trained
 # with the same seed, data and number of steps, so the change is the only difference.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU), 9.0 minutes for the whole
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU), 7.0 minutes for the whole
 # notebook, as its last cell prints. With `GAN_FAST=1` (what the tests use) every budget shrinks, the
 # notebook runs in about a minute, and the assertions that need full training are skipped (it says so).
 
@@ -225,9 +225,9 @@ assert by_count["real digits"][0] > 2 * by_count["real digits"][-1], by_count["r
 print("fewer samples -> larger distance: compare Fréchet distances only at the same sample count")
 
 # %% [markdown]
-# The bias adds roughly the same few units at every distance, so it dominates for real digits
-# (the estimate at the smallest count is several times the one at the largest) and is hard to see
-# next to the blurred digits' hundreds. Either way, every score table in this series states its
+# For real digits the estimate from 250 images is more than ten times the one from 10,000. For the
+# blurred digits the bias is a few percent of a distance in the hundreds, within the noise of
+# which images happen to be scored. Either way, every score table in this series states its
 # sample count, and comparisons use equal counts.
 #
 # ## 4. A healthy reference run
@@ -489,7 +489,7 @@ for i, step in enumerate(ends):
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.9), layout="constrained")
 ax1.plot(ends, loss_g_epoch, "o-", label="generator")
 ax1.plot(ends, loss_d_epoch, "s-", label="discriminator")
-ax1.set(xlabel="training step", ylabel="loss (epoch mean)", title="The losses stay level ...")
+ax1.set(xlabel="training step", ylabel="loss (epoch mean)", title="The losses change little ...")
 ax1.legend()
 for name, values in fd_epoch.items():
     ax2.plot(ends, values, "^-", label=name)
@@ -503,10 +503,11 @@ plt.show()
 if FAST:
     skipped("losses vs quality")
 else:
-    assert fd_epoch["latest G"][-1] < 0.5 * fd_epoch["latest G"][0], fd_epoch  # the samples got much better ...
-    assert loss_g_epoch[-1] > 0.8 * loss_g_epoch[0], loss_g_epoch  # ... while G's loss did not fall
-    print("quality improved severalfold while the generator loss did not fall: read losses as a health monitor, "
-          "not a score")
+    fd_gain = fd_epoch["latest G"][0] / fd_epoch["latest G"][-1]
+    loss_change = max(loss_g_epoch[0] / loss_g_epoch[-1], loss_g_epoch[-1] / loss_g_epoch[0])
+    assert fd_gain > 2 and fd_gain > 2 * loss_change, (fd_gain, loss_change)
+    print(f"the Fréchet distance fell {fd_gain:.1f}x while the generator loss changed by a factor of "
+          f"{loss_change:.2f}: read losses as a health monitor, not a score")
 
 # %% [markdown]
 # ## 6. Debugging: controlled experiments
@@ -674,21 +675,21 @@ for run in remedies:
 if FAST:
     skipped("remedies")
 else:
-    by_name = {run.name: run for run in remedies}
-    rescuing = [name for name in gain if name != "+ instance noise 0.3"]
-    assert all(gain[name] > 1.5 for name in rescuing), gain  # four remedies pull the run back ...
-    assert gain["+ instance noise 0.3"] < 1.5, gain  # ... instance noise of this size does not
-    sn = by_name["+ spectral norm in D"].scores["effective_classes"]
-    assert all(sn > 2 * by_name[name].scores["effective_classes"] for name in rescuing if "spectral" not in name)
-    print("four of five remedies rescue the stalled run; only spectral normalisation also restores variety")
+    assert all(g > 1.2 for g in gain.values()), gain  # every remedy lowers the distance ...
+    assert min(gain, key=gain.get) == "+ instance noise 0.3", gain  # ... instance noise the least ...
+    assert max(gain, key=gain.get) == "+ spectral norm in D", gain  # ... spectral norm the most
+    not_collapsed = [run.name for run in remedies if not run.scores["collapsed"]]
+    assert not_collapsed == ["+ spectral norm in D"], not_collapsed
+    print("every remedy lowers the failing run's distance; only spectral normalisation also restores variety")
 
 # %% [markdown]
 # Read the table with both scores. Label smoothing, two timescales and dropout each get the
 # generator moving again (its gradient no longer vanishes, the Fréchet distance drops several-fold)
 # but leave it drawing one or two kinds of digit: they fix the **stall**, not the imbalance behind
 # it. Spectral normalisation fixes both here. Instance noise with $\sigma = 0.3$ is too weak for a
-# discriminator this strong: D still wins outright. A remedy is a setting to measure, not a switch
-# that always works.
+# discriminator this strong: D still wins outright for a stretch of training (the health warning),
+# and the generator gets going only late, with one kind of digit. A remedy is a setting to measure,
+# not a switch that always works.
 
 # %% [markdown]
 # ## 7. Symptom → likely cause → what to try
@@ -740,14 +741,14 @@ print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",
 #   and **confidence** alone is misleading (noise gets a confidence of about 1).
 # * Compare Fréchet distances only at the same sample count: fewer samples, larger distance.
 # * Check for memorisation with nearest neighbours in the training set.
-# * GAN losses are a health monitor, not a quality score: quality can improve severalfold while G's
-#   loss does not fall.
+# * GAN losses are a health monitor, not a quality score: quality can improve severalfold while the
+#   losses change little.
 # * A discriminator that learns much faster drives $D(G(z)) \to 0$; with the saturating loss the
 #   generator's gradient then vanishes and it stalls, with the non-saturating loss it keeps learning.
 #   Against a balanced D the two losses train about equally well.
 # * A generator that learns much faster collapses onto a few digits.
 # * Label smoothing, two timescales and dropout in D get a stalled generator moving but leave it
-#   collapsed; spectral normalisation fixes both; weak instance noise does nothing. Measure remedies.
+#   collapsed; spectral normalisation fixes both; weak instance noise helps least. Measure remedies.
 #
 # ## Exercises
 # Each needs only the notebook and `helpers` (a pip install of the series); the cells above are

@@ -4,13 +4,13 @@ Trains the failing run of section 6.2 (strong discriminator, saturating generato
 remedies of section 6.4 that helped most (spectral norm in D, label smoothing 0.9), and both
 together, with the notebook's settings, and scores 5,000 samples of each. Run it as
 
-    python solutions/05_evaluating_and_debugging_gans.py            # 6 epochs of 250 steps, ~4 min on 2 CPU cores
+    python solutions/05_evaluating_and_debugging_gans.py   # 4 runs of 6 epochs x 250 steps
 
 (`GAN_FAST=1` shrinks the data and the sample count for a quick check; `--epochs 1` for a shorter run.)
 
-What to look for: the Fréchet distance of "both" against each remedy alone. Gains of remedies
-rarely multiply: once spectral norm keeps D's output smooth, label smoothing has less left to fix,
-and it can even cost some variety (effective classes). Measure, as the notebook says.
+What to look for: whether "both" beats the better remedy alone (the Fréchet distance), and whether
+it keeps spectral norm's variety (effective classes). Gains need not add up: once spectral norm keeps
+D's output smooth, label smoothing may have little left to fix. Measure, as the notebook says.
 """
 
 from __future__ import annotations
