@@ -37,7 +37,7 @@ COLLAPSE_EFFECTIVE_CLASSES = 5.0
 
 
 class MNISTClassifier(nn.Module):
-    """Three conv blocks and a 128-unit feature layer: ~99.3 % test accuracy, ~1 MB."""
+    """Three conv blocks and a 128-unit feature layer: about 99.5 % test accuracy (stored: 0.9947), ~1 MB."""
 
     def __init__(self) -> None:
         super().__init__()

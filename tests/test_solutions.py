@@ -12,9 +12,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 #: Each solution script and the arguments that keep its run to seconds.
 QUICK_ARGS = {
+    "01_autoencoder_recap.py": [],
     "02_vanilla_gan_mnist.py": ["--seconds", "1"],
     "03_transposed_convolutions.py": ["--epochs", "1"],
     "04_dcgan_cat_faces.py": ["--epochs", "1"],
+    "05_evaluating_and_debugging_gans.py": ["--epochs", "1"],
 }
 
 
