@@ -26,6 +26,7 @@ NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\w)")
 #: Numbers that are facts of the world rather than of a run, per notebook, with the reason.
 EXEMPT: dict[str, dict[str, str]] = {
     "*": {
+        "28": "the side of an MNIST digit, in pixels",
         "784": "pixels of a 28x28 digit",
         "60,000": "MNIST's training set size",
         "15,747": "the cat-face set's size",
