@@ -85,5 +85,5 @@ def test_a_notebook_opened_alone_installs_the_series_and_runs(tmp_path: Path) ->
     assert not json.loads(direct_url or "{}").get("dir_info", {}).get("editable"), "installed editable"
     assert not {"jupyterlab", "jupytext", "nbval", "pytest", "ruff"} & set(installed), "development tools came along"
     setup = next(c for c in json.loads((alone / NOTEBOOK.name).read_text())["cells"] if c["cell_type"] == "code")
-    printed = "".join(out.get("text", "") for out in setup["outputs"] if out["output_type"] == "stream")
+    printed = "".join("".join(out["text"]) for out in setup["outputs"] if out["output_type"] == "stream")
     assert "FAST" in printed and "bundled" not in where, printed
