@@ -1,4 +1,5 @@
 # Two commands do everything: `make lab` and `make test`. Both create .venv on first use.
+# `make test-oldest` runs the unit tests and one notebook against the oldest torch/torchvision we support.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,8 +9,13 @@ ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # What the tests run with: small sizes, no downloads, no GPU, no windows.
 TEST_ENV := GAN_FAST=1 GAN_OFFLINE=1 GAN_DEVICE=cpu PYTHONHASHSEED=0
+# A second environment with the oldest torch/torchvision that requirements.txt admits (constraints-oldest.txt).
+OLDEST := .venv-oldest
+OLDEST_PY := $(OLDEST)/bin/python
+# The notebook test-oldest runs besides the unit tests: the shortest in FAST mode.
+OLDEST_NOTEBOOK ?= notebooks/01_autoencoder_recap.ipynb
 
-.PHONY: venv lab test unit notebooks sync lint lock clean
+.PHONY: venv lab test test-oldest unit notebooks sync lint lock lock-oldest clean
 
 # uv installs the exact versions of constraints.txt from the package index. It ignores
 # pip's local wheel folder, whose torch build does not match the index's torchvision.
@@ -21,12 +27,25 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 
 venv: $(STAMP)
 
+# The same, for the oldest-versions environment; PyPI's torch for Linux is a CUDA build (about 3 GB with
+# its nvidia-* packages, which it needs even to import on a CPU).
+$(OLDEST)/.installed: requirements.txt requirements-dev.txt constraints-oldest.txt pyproject.toml
+	test -x $(OLDEST_PY) || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST_PY) -m pip install --isolated --quiet --disable-pip-version-check "uv>=0.4"
+	$(OLDEST)/bin/uv pip install --python $(OLDEST_PY) -r requirements-dev.txt -c constraints-oldest.txt -e .
+	touch $@
+
 lab: venv  ## start JupyterLab in notebooks/ (ARGS=--no-browser for headless use)
 	cd notebooks && ../$(VENV)/bin/jupyter lab $(ARGS)
 
 test: venv  ## unit tests, repository checks and every notebook under nbval, in FAST mode
 	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider tests notebooks $(ARGS)
+
+test-oldest: $(OLDEST)/.installed  ## the unit tests and one notebook (nbval, FAST) on the oldest supported torch
+	$(TEST_ENV) GAN_LOCK=constraints-oldest.txt $(OLDEST_PY) -m pytest -n 2 --dist loadfile --nbval \
+	  --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider \
+	  --ignore tests/test_lone_notebook.py tests $(OLDEST_NOTEBOOK) $(ARGS)
 
 unit: venv  ## only the fast unit tests of helpers/
 	$(TEST_ENV) $(PY) -m pytest -p no:cacheprovider tests $(ARGS)
@@ -47,5 +66,15 @@ lock: venv  ## rewrite constraints.txt from what .venv holds (after an upgrade t
 	{ sed -n '1,2p' constraints.txt; $(VENV)/bin/uv pip freeze --python $(PY) --exclude-editable \
 	  | grep -v -E '^(uv|pip|setuptools)=='; } > constraints.tmp && mv constraints.tmp constraints.txt
 
+# constraints.txt with torch and torchvision at requirements.txt's lower bounds (what test-oldest installs).
+lock-oldest: venv
+	rm -rf $(OLDEST).lock && $(PYTHON) -m venv $(OLDEST).lock
+	{ grep -v -E '^(#|torch|torchvision|triton|sympy|nvidia-|cuda-)' constraints.txt; \
+	  sed -n -E 's/^(torch|torchvision)>=/\1==/p' requirements.txt; } > $(OLDEST).lock/c.txt
+	$(VENV)/bin/uv pip install --python $(OLDEST).lock/bin/python -r requirements-dev.txt -c $(OLDEST).lock/c.txt
+	{ sed -n '1,2p' constraints-oldest.txt; $(VENV)/bin/uv pip freeze --python $(OLDEST).lock/bin/python \
+	  | grep -v -E '^(uv|pip|setuptools)=='; } > constraints.tmp && mv constraints.tmp constraints-oldest.txt
+	rm -rf $(OLDEST).lock
+
 clean:
-	rm -rf $(VENV) data/cache
+	rm -rf $(VENV) $(OLDEST) data/cache

@@ -26,7 +26,7 @@ import re
 import struct
 import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,8 +44,13 @@ MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-image
 #: Where a single MNIST file can be fetched again (torchvision's first mirror).
 MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pbm"}
-#: The bundled real-MNIST subset (CC BY-SA 3.0, Yann LeCun and Corinna Cortes).
-MNIST_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "mnist_sample.npz"
+#: The bundled real-MNIST subset (CC BY-SA 3.0, Yann LeCun and Corinna Cortes): package data, so an
+#: installed package (a notebook opened alone) has it too.
+MNIST_SAMPLE = Path(__file__).resolve().parent / "bundled" / "mnist_sample.npz"
+#: How many folder levels below Kaggle's mount a dataset is searched for (``datasets/<owner>/<slug>/versions/<n>``
+#: is five), and at most how many folders, so that a large mount is never walked whole.
+KAGGLE_SEARCH_DEPTH = 5
+KAGGLE_SEARCH_FOLDERS = 2000
 
 #: Datasets whose stand-in was announced in this process (by a warning or by :func:`find_data_locations`).
 _ANNOUNCED: set[str] = set()
@@ -128,6 +133,49 @@ def _data_dir_from_env() -> Path | None:
         f"set it to the folder that holds MNIST/raw/ and/or "
         f"{CATS_FOLDER}/cats/, or unset it (FAST mode then uses stand-ins)",
     )
+
+
+def _kaggle_folders() -> Iterator[Path]:
+    """Folders on Kaggle's input mount, breadth first: the mount, then each level sorted by name.
+
+    Kaggle has mounted an attached dataset at ``/kaggle/input/<slug>/`` and at
+    ``/kaggle/input/datasets/<owner>/<slug>/`` (sometimes with ``versions/<n>/`` below), so a dataset
+    is searched for rather than expected at one path. Hidden folders are skipped; the walk stops
+    :data:`KAGGLE_SEARCH_DEPTH` levels down or after :data:`KAGGLE_SEARCH_FOLDERS` folders, and a folder
+    is listed only when the search goes past it.
+    """
+    if not env.KAGGLE_INPUT.is_dir():
+        return
+    level, seen = [env.KAGGLE_INPUT], 0
+    for depth in range(KAGGLE_SEARCH_DEPTH + 1):
+        deeper: list[Path] = []
+        for folder in level:
+            yield folder
+            seen += 1
+            if seen >= KAGGLE_SEARCH_FOLDERS:
+                return
+            if depth < KAGGLE_SEARCH_DEPTH:
+                with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                    names = [e.name for e in entries if not e.name.startswith((".", "__")) and e.is_dir()]
+                    deeper.extend(folder / name for name in sorted(names))
+        level = deeper
+
+
+def _search_kaggle(match: Callable[[Path], Path | None]) -> Path | None:
+    """The first ``match(folder)`` that is not ``None`` on Kaggle's mount (see :func:`_kaggle_folders`)."""
+    return next((found for folder in _kaggle_folders() if (found := match(folder)) is not None), None)
+
+
+def _kaggle_searched(what: str) -> str:
+    """What a failed search of Kaggle's mount looked at, for error messages."""
+    if not env.KAGGLE_INPUT.is_dir():
+        return f"Kaggle input: {env.KAGGLE_INPUT} does not exist (not on Kaggle, or no dataset attached)"
+    return f"Kaggle input: no {what} under {env.KAGGLE_INPUT} (searched {KAGGLE_SEARCH_DEPTH} folder levels down)"
+
+
+def _kaggle_cat_folder(folder: Path) -> Path | None:
+    """The cat images in ``folder`` on Kaggle's mount when it is (or lies inside) the dataset's own folder."""
+    return find_cat_folder(folder) if CATS_FOLDER in folder.parts else None
 
 
 def _announce_standin(dataset: str, what: str) -> None:
@@ -258,16 +306,17 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
         tried.append(f"GAN_DATA_DIR: no MNIST under {data_dir} ({_listing(data_dir)})")
     else:
         tried.append("GAN_DATA_DIR: not set")
-    places = [("Kaggle input", p) for p in sorted(env.KAGGLE_INPUT.glob("*"))] if env.KAGGLE_INPUT.is_dir() else []
-    places.append(("download cache", cache_dir()))
-    for label, place in places:
-        if (folder := _mnist_folder(place)) is not None:
+    kaggle = _search_kaggle(_mnist_folder)
+    if kaggle is None:
+        tried.append(_kaggle_searched("MNIST idx files"))
+    for label, folder in (("Kaggle input", kaggle), ("download cache", _mnist_folder(cache_dir()))):
+        if folder is not None:
             try:
                 return _read_mnist(folder, train)
             except DataNotFoundError as exc:  # an incomplete copy: a download may complete it
                 tried.append(f"{label}: {exc}")
-        else:
-            tried.append(f"{label}: no MNIST under {place}")
+        elif label == "download cache":
+            tried.append(f"{label}: no MNIST under {cache_dir()}")
 
     if env.OFFLINE:
         tried.append("download: skipped because GAN_OFFLINE=1")
@@ -284,11 +333,15 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
     if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
         _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
         return _mnist_sample(train)
-    tried.append(
-        f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1) from a checkout, with GAN_DATA_DIR unset"
+    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1), with GAN_DATA_DIR unset")
+    on_kaggle = (
+        "On Kaggle: turn the internet on (Settings > Internet on; it needs a phone-verified account), or "
+        "attach an MNIST dataset (Add Input > search 'mnist'), then run the cell again. Elsewhere: "
+        if env.detect_platform() == "kaggle"
+        else ""
     )
     raise DataNotFoundError(
-        "Could not find MNIST. Tried:\n  - " + "\n  - ".join(tried) + "\nFix: connect to the "
+        "Could not find MNIST. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: {on_kaggle}connect to the "
         "internet once (the download is cached), or set GAN_DATA_DIR to a folder holding "
         "MNIST/raw/ (the four idx files, .gz or not), or pass root=... to load_mnist()."
     )
@@ -531,12 +584,58 @@ def _kagglehub_folder(tried: list[str]) -> Path | None:
     try:
         path = Path(kagglehub.dataset_download(CATS_SLUG))
     except Exception as exc:  # no network, no credentials
-        tried.append(f"kagglehub download of {CATS_SLUG}: failed ({type(exc).__name__}: {exc})")
+        login = " Run helpers.kaggle_login() first." if env.detect_platform() == "colab" else ""
+        tried.append(f"kagglehub download of {CATS_SLUG}: failed ({type(exc).__name__}: {exc}).{login}")
         return None
     found = find_cat_folder(path)
     if found is None:
         tried.append(f"kagglehub download: {path} holds no images")
     return found
+
+
+#: Kaggle credentials as kagglehub reads them from the environment or from Colab's secrets (key icon):
+#: an API token, or the older username + key pair.
+KAGGLE_SECRETS = (("KAGGLE_API_TOKEN",), ("KAGGLE_USERNAME", "KAGGLE_KEY"))
+
+
+def _colab_secret(name: str) -> str | None:
+    """Colab's secret ``name`` (the key icon), ``None`` when absent, not shared with this notebook, or not on Colab."""
+    try:
+        from google.colab import userdata  # only on Colab: imported only when used
+    except ImportError:
+        return None
+    try:
+        return userdata.get(name) or None
+    except Exception:  # SecretNotFoundError, NotebookAccessError
+        return None
+
+
+def kaggle_login() -> str:
+    """Make Kaggle credentials available to kagglehub (the cat faces' download) and say where they came from.
+
+    First hit wins: credentials already in the environment (``KAGGLE_API_TOKEN``, or ``KAGGLE_USERNAME`` and
+    ``KAGGLE_KEY``); a credentials file in ``KAGGLE_CONFIG_DIR`` or ``~/.kaggle``; Colab secrets of the same names,
+    copied into this process's environment; else ``kagglehub.login()``, which asks for the token (typed into a
+    hidden field). Credentials are never printed nor returned, and nothing is written into the notebook.
+    """
+    for names in KAGGLE_SECRETS:
+        if all(os.environ.get(name) for name in names):
+            return f"Kaggle credentials: {' and '.join(names)} from the environment"
+    folder = Path(os.environ.get("KAGGLE_CONFIG_DIR") or Path.home() / ".kaggle").expanduser()
+    for name in ("access_token", "kaggle.json"):
+        if (folder / name).is_file():
+            return f"Kaggle credentials: {folder / name}"
+    for names in KAGGLE_SECRETS:
+        values = [_colab_secret(name) for name in names]
+        if all(values):
+            os.environ.update(zip(names, (str(v).strip() for v in values)))
+            return f"Kaggle credentials: the Colab secret(s) {' and '.join(names)}"
+    try:
+        import kagglehub  # optional (only the cat-face download needs it): imported only when used
+    except ImportError as exc:
+        raise ImportError("kaggle_login() needs kagglehub: pip install kagglehub") from exc
+    kagglehub.login()
+    return "Kaggle credentials: typed in (kept in this session's memory only)"
 
 
 def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tensor:
@@ -571,21 +670,28 @@ def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tens
         )
     else:
         tried.append("GAN_DATA_DIR: not set")
-    if (folder := find_cat_folder(env.KAGGLE_INPUT)) is not None:
+    if (folder := _search_kaggle(_kaggle_cat_folder)) is not None:
         return decode_image_folder(folder, size)
-    tried.append(f"Kaggle input: no images in {env.KAGGLE_INPUT / CATS_FOLDER / 'cats'}")
+    tried.append(_kaggle_searched(f"folder {CATS_FOLDER} holding images"))
     if (folder := _kagglehub_folder(tried)) is not None:
         return decode_image_folder(folder, size)
     if env.FAST and data_dir is None:
         _announce_standin("cat faces", "512 generated stand-in faces (cartoons, not photos)")
         return standin_cat_faces(size=size)
     tried.append("generated stand-in: only used in FAST mode (GAN_FAST=1) with GAN_DATA_DIR unset")
-    raise DataNotFoundError(
-        "Could not find the cat faces. Tried:\n  - " + "\n  - ".join(tried) + "\nFix: on Kaggle, "
-        f"add the dataset '{CATS_SLUG}' to the notebook; elsewhere `pip install kagglehub` "
-        "and connect to the internet once, or download the dataset and set GAN_DATA_DIR "
-        f"to the folder that holds {CATS_FOLDER}/cats."
+    fix = {
+        "kaggle": f"add the dataset '{CATS_SLUG}' to the notebook (Add Input > search 'cats faces 64x64'), "
+        "then run the cell again.",
+        "colab": "log in to Kaggle so that kagglehub may download the dataset: run helpers.kaggle_login() "
+        "(notebook 04's login cell) with your Kaggle username and API key saved as the Colab secrets "
+        "KAGGLE_USERNAME and KAGGLE_KEY (the key icon on the left), or typed when it asks; then run the cell again.",
+    }.get(
+        env.detect_platform(),
+        "`pip install kagglehub` and connect to the internet once (with Kaggle credentials: "
+        "helpers.kaggle_login()), or download the dataset and set GAN_DATA_DIR "
+        f"to the folder that holds {CATS_FOLDER}/cats.",
     )
+    raise DataNotFoundError("Could not find the cat faces. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: {fix}")
 
 
 def find_data_locations() -> dict[str, str]:
@@ -598,9 +704,8 @@ def find_data_locations() -> dict[str, str]:
         data_dir = _data_dir_from_env()
     except DataNotFoundError as exc:
         return {"MNIST": f"error: {exc}", "cat faces": f"error: {exc}"}
-    kaggle = sorted(env.KAGGLE_INPUT.glob("*")) if env.KAGGLE_INPUT.is_dir() else []
-    mnist = next((f for b in (data_dir, *kaggle, cache_dir()) if b is not None and (f := _mnist_folder(b))), None)
-    cats = next((f for b in (data_dir, env.KAGGLE_INPUT) if b is not None and (f := find_cat_folder(b))), None)
+    mnist = (data_dir and _mnist_folder(data_dir)) or _search_kaggle(_mnist_folder) or _mnist_folder(cache_dir())
+    cats = (data_dir and find_cat_folder(data_dir)) or _search_kaggle(_kaggle_cat_folder)
     locations = {"MNIST": mnist, "cat faces": cats}
     if env.FAST and data_dir is None:
         _ANNOUNCED.update(name for name, found in locations.items() if found is None)

@@ -28,6 +28,19 @@ OFFLINE: bool = os.environ.get("GAN_OFFLINE", "") == "1"
 #: Where Kaggle mounts attached datasets.
 KAGGLE_INPUT = Path("/kaggle/input")
 
+#: The series' repository: the Colab and Kaggle badges open its notebooks, and a notebook opened alone
+#: installs ``helpers`` from it. Each setup cell carries ``git+{REPOSITORY}@{TESTED_REF}`` as a literal
+#: (it runs before ``helpers`` can be imported), which ``GAN_SERIES_REPO`` overrides; a test checks
+#: that every setup cell and every badge agree with these two constants.
+REPOSITORY = "https://github.com/gan-series/gan-notebooks"
+#: The release tag whose notebooks and helpers were tested together: ``v`` + the package's version.
+#: Badges open the notebooks of this tag and setup cells install the helpers of this tag, so a
+#: learner always gets a matching pair, whatever lands on ``main`` later. A release bumps the version
+#: in ``pyproject.toml``, this tag, the setup cells and the badges in one commit, then tags that commit.
+TESTED_REF = "v0.1.0"
+#: What a setup cell asks pip for when ``helpers`` is not importable (``GAN_SERIES_REPO`` overrides it).
+INSTALL_SPEC = f"git+{REPOSITORY}@{TESTED_REF}"
+
 #: The repository checkout this module lives in (``None`` when installed as a wheel).
 REPO_ROOT: Path | None = (
     Path(__file__).resolve().parent.parent

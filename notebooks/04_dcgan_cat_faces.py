@@ -33,12 +33,14 @@
 # NBVAL_IGNORE_OUTPUT
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
+import os
 import subprocess
 import sys
 
-if importlib.util.find_spec("helpers") is None:  # opened alone on Colab/Kaggle: install the series
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/gan-series/gan-notebooks"],
-                   check=True)
+if importlib.util.find_spec("helpers") is None:  # opened alone on Colab/Kaggle: install the series' helpers
+    SERIES = os.environ.get("GAN_SERIES_REPO", "git+https://github.com/gan-series/gan-notebooks@v0.1.0")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", SERIES], check=True)
+    importlib.invalidate_caches()
 
 import helpers
 from helpers import FAST, fast_or_full
@@ -132,6 +134,14 @@ print(f"{'FAST' if FAST else 'full'} settings: {N_IMAGES or 'all'} images, {EPOC
 # Whatever the source, the JPEGs are decoded **once** into one `uint8` tensor of shape
 # $(N, 3, 64, 64)$ and cached as a `.npy` file, so the next run starts in a second. Training
 # then never touches a JPEG again: the whole tensor sits on the GPU and batches are slices of it.
+
+# %%
+# Colab only: the cat faces come from Kaggle, which wants to know who downloads them. Save your Kaggle
+# API token (kaggle.com > Settings > API > Create New Token) as the Colab secret KAGGLE_API_TOKEN (or
+# KAGGLE_USERNAME and KAGGLE_KEY) with the key icon on the left, or type it when asked: it is never
+# printed nor saved in the notebook. Elsewhere (and in FAST mode) this cell does nothing.
+if helpers.detect_platform() == "colab" and not FAST:
+    print(helpers.kaggle_login())
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -28,12 +28,14 @@
 # NBVAL_IGNORE_OUTPUT
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
+import os
 import subprocess
 import sys
 
-if importlib.util.find_spec("helpers") is None:  # opened alone on Colab/Kaggle: install the series
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "git+https://github.com/gan-series/gan-notebooks"],
-                   check=True)
+if importlib.util.find_spec("helpers") is None:  # opened alone on Colab/Kaggle: install the series' helpers
+    SERIES = os.environ.get("GAN_SERIES_REPO", "git+https://github.com/gan-series/gan-notebooks@v0.1.0")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", SERIES], check=True)
+    importlib.invalidate_caches()
 
 import helpers
 from helpers import FAST, fast_or_full

@@ -1,4 +1,4 @@
-"""Rebuild ``data/mnist_sample.npz``: 300 training and 100 test digits of each class from real MNIST.
+"""Rebuild ``helpers/bundled/mnist_sample.npz``: 300 training and 100 test digits of each class from real MNIST.
 
 The subset lets FAST-mode tests run on real digits with no network. Run from the
 repository root with MNIST reachable (e.g. ``GAN_DATA_DIR=../shared/data``).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,6 +18,12 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 CONDA_NAMES = {"pytorch": "torch"}
+#: The lock this environment was installed from: constraints.txt, or constraints-oldest.txt under `make test-oldest`.
+LOCK = ROOT / os.environ.get("GAN_LOCK", "constraints.txt")
+#: Tools for developing the series: never a lesson's (runtime) dependency.
+DEV_TOOLS = {"jupyterlab", "jupytext", "nbval", "pytest", "pytest-xdist", "ruff", "nbclient", "nbformat", "ipykernel"}
+#: Import names that differ from the distribution's name.
+IMPORT_NAMES = {"PIL": "pillow"}
 
 
 def requirements(path: Path) -> dict[str, Requirement]:
@@ -38,6 +46,15 @@ def conda_requirements() -> dict[str, str]:
     return out
 
 
+def lock(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, pinned = line.split("==")
+            out[name.lower()] = pinned.split("+")[0].strip()
+    return out
+
+
 def test_requirements_conda_and_lock_agree() -> None:
     runtime = requirements(ROOT / "requirements.txt")
     wanted = runtime | requirements(ROOT / "requirements-dev.txt")
@@ -46,16 +63,60 @@ def test_requirements_conda_and_lock_agree() -> None:
     for name, req in wanted.items():
         assert all(s.operator == ">=" for s in req.specifier), f"{name}: lower bounds only, to keep Colab's torch"
         assert conda[name] == str(req.specifier), f"{name}: conda {conda[name]} but pip {req.specifier}"
-    lock = {}
-    for line in (ROOT / "constraints.txt").read_text().splitlines():
-        if "==" in line and not line.startswith("#"):
-            name, pinned = line.split("==")
-            lock[name.lower()] = pinned.split("+")[0].strip()
+    pins = lock(LOCK)
     for name, req in wanted.items():
-        assert name in lock, f"{name} is not pinned in constraints.txt"
-        assert req.specifier.contains(lock[name]), f"the lock's {name}=={lock[name]} violates {req.specifier}"
-        assert version(name).split("+")[0] == lock[name], f"installed {name} differs from the lock: run `make venv`"
+        assert name in pins, f"{name} is not pinned in {LOCK.name}"
+        assert req.specifier.contains(pins[name]), f"the lock's {name}=={pins[name]} violates {req.specifier}"
+        assert version(name).split("+")[0] == pins[name], f"installed {name} differs from {LOCK.name}: run `make venv`"
     assert {"torch", "torchvision"} <= set(runtime)
+
+
+def third_party_imports(paths: list[Path]) -> set[str]:
+    """The distributions that ``paths`` import (top-level names that are neither stdlib nor ``helpers``)."""
+    names = set()
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names.add(node.module.split(".")[0])
+    # google: Colab's own module; IPython: the notebook's kernel itself (and a dependency of ipywidgets)
+    names -= set(sys.stdlib_module_names) | {"helpers", "__future__", "google", "IPython"}
+    return {IMPORT_NAMES.get(name, name).lower() for name in names}
+
+
+def test_runtime_dependencies_are_what_a_lesson_imports() -> None:
+    """The package's dependencies (what a setup cell installs on Colab/Kaggle) are exactly what the helpers and the
+    notebooks import; development tools live in requirements-dev.txt. Before, the runtime list carried jupyterlab,
+    jupytext and nbval, which the setup cell then installed into the platform's environment."""
+    runtime = set(requirements(ROOT / "requirements.txt"))
+    dev = set(requirements(ROOT / "requirements-dev.txt"))
+    imported = third_party_imports([*(ROOT / "helpers").glob("*.py"), *(ROOT / "notebooks").glob("*.py")])
+    assert runtime == imported, (
+        f"declared but not imported: {runtime - imported}; imported, not declared: {imported - runtime}"
+    )
+    assert not runtime & DEV_TOOLS, f"development tools among the runtime dependencies: {runtime & DEV_TOOLS}"
+    assert DEV_TOOLS - {"nbformat", "ipykernel"} <= dev, "requirements-dev.txt lacks a development tool"
+    assert "-r requirements.txt" in (ROOT / "requirements-dev.txt").read_text()
+
+
+def test_oldest_lock_is_the_declared_lower_bound() -> None:
+    """make test-oldest runs against torch and torchvision exactly at requirements.txt's lower bounds."""
+    runtime = requirements(ROOT / "requirements.txt")
+    oldest, newest = lock(ROOT / "constraints-oldest.txt"), lock(ROOT / "constraints.txt")
+    for name in ("torch", "torchvision"):
+        (spec,) = runtime[name].specifier
+        assert spec.operator == ">=" and oldest[name] in (spec.version, spec.version + ".0"), (name, oldest[name], spec)
+    torch_own = re.compile(r"^(torch|torchvision|triton|sympy|nvidia-.*|cuda-.*)$")
+    for name, pinned in newest.items():
+        if not torch_own.match(name):
+            assert oldest.get(name) == pinned, (
+                f"{name}: constraints-oldest.txt {oldest.get(name)}, constraints.txt {pinned}"
+            )
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-c constraints-oldest.txt" in makefile and "test-oldest:" in makefile
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "make test\n" in ci and "make test-oldest" in ci, ".ci/run must run both"
 
 
 def test_pyproject_reads_requirements() -> None:
@@ -118,3 +179,41 @@ def test_ruff_clean() -> None:
     assert result.returncode == 0, result.stdout[-3000:]
     result = subprocess.run([ruff, "format", "--check", "."], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, f"run `ruff format .` (make lint checks it): {result.stdout[-3000:]}"
+
+
+def test_setup_cells_and_badges_agree_with_the_repository_constant() -> None:
+    """One address: every setup cell installs ``git+{REPOSITORY}@{TESTED_REF}`` (unless GAN_SERIES_REPO says
+    otherwise), every badge opens the notebooks of that ref, and the ref is the package's release tag."""
+    from helpers import env
+
+    owner_repo = env.REPOSITORY.removeprefix("https://github.com/")
+    version_line = re.search(r'^version = "(.+)"$', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert env.TESTED_REF == f"v{version_line.group(1)}", "the tested ref is the release tag of pyproject's version"
+    assert env.INSTALL_SPEC == f"git+{env.REPOSITORY}@{env.TESTED_REF}"
+    reads = f'os.environ.get("GAN_SERIES_REPO", "{env.INSTALL_SPEC}")'
+    texts = {"README.md": (ROOT / "README.md").read_text()}
+    for nb in notebooks():
+        cells = json.loads(nb.read_text())["cells"]
+        code = [c for c in cells if c["cell_type"] == "code"]
+        assert reads in "".join(code[0]["source"]), f"{nb.name}: the setup cell must install {reads}"
+        texts[nb.name] = "\n".join("".join(c["source"]) for c in cells)  # the cells, not their outputs
+        texts[nb.with_suffix(".py").name] = nb.with_suffix(".py").read_text()
+    names = {nb.name for nb in notebooks()}
+    badges: dict[str, set[str]] = {}
+    for where, text in texts.items():
+        for spec in re.findall(r"git\+[^\s\"'`)\\]+", text):
+            assert spec == env.INSTALL_SPEC, f"{where}: installs {spec}, not {env.INSTALL_SPEC}"
+        for url in re.findall(rf"https://github\.com/{owner_repo.split('/')[0]}/[^\s\"'@)\\]+", text):
+            assert url == env.REPOSITORY or url.startswith(f"{env.REPOSITORY}/blob/{env.TESTED_REF}/"), (
+                f"{where}: {url} is not {env.REPOSITORY} at {env.TESTED_REF}"
+            )
+        for site, path in re.findall(
+            r"(colab\.research\.google\.com/github|kaggle\.com/kernels/welcome)[^\s)]*?/([^/\s)]+)\)", text
+        ):
+            badges.setdefault(path, set()).add(site)
+        for url in re.findall(r"colab\.research\.google\.com/github/([^\s)\"]+)", text):
+            assert url.startswith(f"{owner_repo}/blob/{env.TESTED_REF}/notebooks/"), f"{where}: Colab badge {url}"
+            assert url.rsplit("/", 1)[1] in names, f"{where}: {url} opens no notebook of the series"
+    assert {path for path, sites in badges.items() if len(sites) == 2} == names, (
+        "each notebook: a Colab and a Kaggle badge"
+    )
