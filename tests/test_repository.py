@@ -80,8 +80,8 @@ def third_party_imports(paths: list[Path]) -> set[str]:
                 names.update(alias.name.split(".")[0] for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 names.add(node.module.split(".")[0])
-    # google: Colab's own module; IPython: the notebook's kernel itself (and a dependency of ipywidgets)
-    names -= set(sys.stdlib_module_names) | {"helpers", "__future__", "google", "IPython"}
+    # google: Colab's own module; IPython and matplotlib_inline (its figure output): the notebook's kernel itself
+    names -= set(sys.stdlib_module_names) | {"helpers", "__future__", "google", "IPython", "matplotlib_inline"}
     return {IMPORT_NAMES.get(name, name).lower() for name in names}
 
 
