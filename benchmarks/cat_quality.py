@@ -3,7 +3,7 @@
     python benchmarks/cat_quality.py --epochs 2 --out runs/cat_quality          # train, then score
     python benchmarks/cat_quality.py --epochs 2 --out runs/cat_quality --score  # score the saved samples again
 
-One run of ``dcgan-cats`` (the source article's recipe) with an exponential moving average of G's weights
+One run of ``article-dcgan-cats`` (the source article's recipe) with an exponential moving average of G's weights
 (``ema_decay=0.999``, a ``dataclasses.replace`` copy; ``RECIPES`` is unchanged). The average is read from G,
 never written back, so the run's ``G`` trains as the article's recipe does and its average is ours: both
 arms get the same steps and the same wall time, except the average's own cost, which is measured and
@@ -31,7 +31,7 @@ ARMS = ("article", "article + weight average")
 
 def train(out: Path, epochs: int, n: int, seed: int) -> None:
     """Train for ``epochs``, saving both arms' samples and the training time after each epoch."""
-    recipe = dataclasses.replace(RECIPES["dcgan-cats"], name="dcgan-cats-ema", ema_decay=0.999)
+    recipe = dataclasses.replace(RECIPES["article-dcgan-cats"], name="dcgan-cats-ema", ema_decay=0.999)
     setup = build(recipe, "cpu", seed=seed)
     clock = {"start": time.perf_counter(), "paused": 0.0}
     log: list[dict] = []

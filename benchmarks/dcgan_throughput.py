@@ -4,13 +4,13 @@
     python benchmarks/dcgan_throughput.py --device cuda --seconds 12 --variants reference,fit,fit-bf16,fit-fp16
 
 Variants, each timed in this process one after the other (never two at once), on the
-same networks (``dcgan-cats``: the helpers DCGAN family with DCGAN init), batch and machine:
+same networks (``article-dcgan-cats``: the helpers DCGAN family with DCGAN init), batch and machine:
 
 * ``reference``: the plain loop of the PyTorch DCGAN tutorial: ``torchvision`` ImageFolder
   + ``Resize``/``CenterCrop``/``ToTensor``/``Normalize``, ``DataLoader(shuffle=True,
   num_workers=2)``, eager, NCHW, fp32, a ``.item()`` of the losses and D outputs every step
   (the tutorial logs them), BCE on the logits.
-* ``fit``: the ``dcgan-cats`` recipe through :func:`helpers.fit` as the recipe runs it: the dataset
+* ``fit``: the ``article-dcgan-cats`` recipe through :func:`helpers.fit` as the recipe runs it: the dataset
   decoded once into a uint8 tensor on the device and batched by permutation, per-step statistics
   kept on the device, the device's precision (:func:`helpers.env.choose_precision`: float32 NCHW on
   CUDA with native bf16, float16 + gradient scaler on older GPUs; on a CPU bf16 autocast +
@@ -60,7 +60,7 @@ import helpers.recipes as recipes
 from helpers import find_cat_folder, get_device, load_cat_faces, standin_cat_faces
 from helpers.data import CATS_FOLDER
 
-RECIPE = "dcgan-cats"
+RECIPE = "article-dcgan-cats"
 
 
 def sync(device: torch.device) -> None:
@@ -162,7 +162,7 @@ FIT_VARIANTS = {
 
 
 def fast_path(images: torch.Tensor, device: torch.device, seconds: float, variant: str) -> dict:
-    """``helpers.fit`` on the ``dcgan-cats`` recipe in the precision and layout of ``variant``."""
+    """``helpers.fit`` on the ``article-dcgan-cats`` recipe in the precision and layout of ``variant``."""
     amp, channels_last = FIT_VARIANTS[variant]
     recipe = dataclasses.replace(recipes.get_recipe(RECIPE), channels_last=channels_last)
     setup = recipes.build(recipe, device, images=images, amp=amp)

@@ -46,8 +46,10 @@ from .models import (
     dcgan_init,
     layer_widths,
 )
+from .pretrained import load_pretrained
 from .recipes import RECIPES, Recipe, Setup, build, get_recipe, load_dataset
 from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, recalibrate_batch_norm, slerp
+from .sliced_wasserstein import sliced_wasserstein
 from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
 from .viz import (
     SampleRecorder,
@@ -120,6 +122,7 @@ __all__ = [
     "load_checkpoint",
     "load_dataset",
     "load_generator",
+    "load_pretrained",
     "load_mnist",
     "make_noise",
     "mnist_scores",
@@ -132,6 +135,7 @@ __all__ = [
     "show_image_grids",
     "show_images",
     "slerp",
+    "sliced_wasserstein",
     "standin_cat_faces",
     "to_signed",
     "to_unit",

@@ -171,7 +171,7 @@ def _sample(args: argparse.Namespace) -> None:
             "make one with `python -m helpers train RECIPE --out DIR`."
         )
     recipe = get_recipe(read_run_info(run)["recipe"])
-    G = load_generator(recipe.networks()[0], ckpt, recipe=recipe.name)
+    G = load_generator(recipe.networks()[0], ckpt, recipe=recipe.name, settings=recipe.settings())
     images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed)
     np.save(out, images.numpy().astype(np.float32))
     print(f"wrote {out}: {tuple(images.shape)} float32 in [0, 1]")

@@ -152,6 +152,11 @@ def run_differences(saved: Mapping, wanted: Mapping) -> dict[str, tuple]:
     return {key: (saved[key], wanted[key]) for key in wanted if key in saved and saved[key] != wanted[key]}
 
 
+def describe_differences(differ: Mapping[str, tuple]) -> str:
+    """``"lr_g 0.0002, not 0.001, batch_size 128, not 64"``: each differing setting, stored value first."""
+    return ", ".join(f"{k} {old!r}, not {new!r}" for k, (old, new) in differ.items())
+
+
 def _unwrapped(state: Mapping, model: nn.Module) -> dict:
     """``state`` with the key prefixes of ``torch.compile`` (``_orig_mod.``) and ``DataParallel``
     (``module.``) matched to ``model``'s own keys, so weights saved from a wrapped model load into a bare one."""
@@ -236,21 +241,30 @@ def load_generator(
     map_location: str | torch.device = "cpu",
     averaged: bool = True,
     recipe: str | None = None,
+    settings: Mapping | None = None,
 ) -> nn.Module:
     """Load the generator from a :func:`helpers.fit` checkpoint or an export into ``G`` (eval mode); returns ``G``.
 
     An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), run=..., ...)``, half
     precision allowed. With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
     The weights land on ``G``'s device whatever ``map_location`` says. ``recipe``: the name of the recipe ``G``
-    was built from; a file that names another recipe (in its ``run``) is refused by name. Raises
-    :class:`CheckpointError`, naming what the file is when it holds no generator (a bare state dict, another
-    dict, ...), or the two recipes.
+    was built from; a file that names another recipe (in its ``run``) is refused by name. ``settings``: the
+    recipe's settings (``Recipe.settings()``); a file written with other values of any of them (a variant that
+    kept its parent's name) is refused, naming each. Raises :class:`CheckpointError`, naming what the file is
+    when it holds no generator (a bare state dict, another dict, ...), the two recipes, or the settings.
     """
     state = load_checkpoint(checkpoint, map_location)
-    saved = state.get("run", {}).get("recipe") if isinstance(state.get("run"), Mapping) else None
+    run = state.get("run") if isinstance(state.get("run"), Mapping) else {}
+    saved = run.get("recipe")
     if recipe is not None and saved is not None and saved != recipe:
         raise CheckpointError(
             f"{checkpoint} holds a generator of recipe {saved!r}, not {recipe!r}: build {saved!r} to load it."
+        )
+    differ = run_differences(run, settings or {})
+    if differ:
+        raise CheckpointError(
+            f"{checkpoint} holds a generator trained with other settings ({describe_differences(differ)}): "
+            "build the networks with the settings it was trained with to load it."
         )
     if averaged and isinstance(state.get("G_ema"), Mapping):
         weights = {k.removeprefix("module."): v for k, v in state["G_ema"].items() if k.startswith("module.")}

@@ -17,7 +17,7 @@ from .history import STEP_KEYS, History
 HEALTH_EVERY = 100
 #: Warnings about trends wait this many steps. A healthy start looks like a failure for a while: D
 #: learns to reject G's first noise images within a few steps, and G needs some steps to catch up.
-#: Measured: the article's ``dcgan-cats`` recipe averages a generator loss of 16.2 over its first 100
+#: Measured: the article's ``article-dcgan-cats`` recipe averages a generator loss of 16.2 over its first 100
 #: steps on an H200 (issue #14) and 15.9 on a 2-core CPU, and none of its later windows, nor any window
 #: of the other recipes' runs, reaches a threshold; notebook 05's failing run (D 20x faster, saturating
 #: loss) meets one in every window from step 100 on (``benchmarks/health_calibration.py``, seed 0,

@@ -7,6 +7,8 @@ models from the same recipes, so a CLI run and a notebook run are the same exper
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,7 +55,7 @@ class Recipe:
     dcgan_init: bool = False
     #: Keep models and batches in channels_last (NHWC) memory layout, for convolutional nets, where
     #: it measured faster: only together with bf16 autocast on a CPU (2-core AVX512-BF16 CPU, torch
-    #: 2.13, dcgan-cats: fp32 43 img/s NHWC vs 47 NCHW; bf16 93 NHWC vs 88 NCHW). Not on CUDA: on one
+    #: 2.13, article-dcgan-cats: fp32 43 img/s NHWC vs 47 NCHW; bf16 93 NHWC vs 88 NCHW). Not on CUDA: on one
     #: H200 (torch 2.11, batch 128) bf16 channels_last trained 12,949 img/s vs 15,455 for bf16 NCHW.
     channels_last: bool = False
     #: On CPUs with native bf16 (:func:`helpers.env.cpu_has_native_bf16`), train under bf16
@@ -64,6 +66,20 @@ class Recipe:
     real_label: float = 1.0
     #: Keep an exponential moving average of G's weights with this decay (``None``: none); sample from it.
     ema_decay: float | None = None
+
+    def settings(self) -> dict[str, object]:
+        """Every setting of the recipe as plain values (its networks as a fingerprint), for a checkpoint's ``run``.
+
+        A variant made with ``dataclasses.replace`` that keeps the parent's name still differs here, so a
+        resume into the parent's run folder is refused, naming the setting that differs.
+        """
+        G, D = self.networks()
+        plain = {
+            f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v
+            for f in dataclasses.fields(self)
+            if f.name not in ("name", "description", "make_networks")
+        }
+        return plain | {"networks": network_fingerprint(G, D)}
 
     def networks(self) -> tuple[nn.Module, nn.Module]:
         """A fresh, untrained ``(G, D)`` of this recipe on the CPU (:func:`build` adds init, device, optimisers)."""
@@ -89,6 +105,13 @@ class Recipe:
             layout = " and channels_last" if self.channels_last else ""
             lines.append(f"  bf16 autocast{layout} on CPUs with native bf16")
         return "\n".join(lines)
+
+
+def network_fingerprint(G: nn.Module, D: nn.Module) -> str:
+    """``"G <widths>; D <widths> #<hash>"``: the layer widths to read, and a hash of both networks' full
+    descriptions (every layer and its options, e.g. a dropout rate), which changes with any of them."""
+    digest = hashlib.sha256((repr(G) + repr(D)).encode()).hexdigest()[:10]
+    return f"G {layer_widths(G)}; D {layer_widths(D)} #{digest}"
 
 
 RECIPES: dict[str, Recipe] = {}
@@ -169,6 +192,28 @@ _register(
 _register(
     Recipe(
         name="dcgan-cats",
+        description=(
+            "The series' cat-face DCGAN (notebook 04): the article's networks at half the width, a quarter of "
+            "the batch, faster learning rates (D's half of G's) and a weight average, chosen for a CPU's "
+            "budget (the article's settings, called dcgan-cats before, are article-dcgan-cats)."
+        ),
+        dataset="cats",
+        make_networks=lambda z: (
+            DCGANGenerator(latent_dim=z, channels=3, image_size=64, width=32),
+            DCGANDiscriminator(channels=3, image_size=64, width=32),
+        ),
+        latent_dim=128,
+        noise="normal",
+        batch_size=32,
+        lr_g=1e-3,
+        lr_d=5e-4,
+        **DCGAN_SETTINGS,
+        ema_decay=0.999,
+    )
+)
+_register(
+    Recipe(
+        name="article-dcgan-cats",
         description="The source article's DCGAN on cat faces (notebook 04).",
         dataset="cats",
         make_networks=lambda z: (
@@ -239,9 +284,10 @@ class Setup:
         Shorthand for ``fit(G, D, data, opt_g, opt_d, noise, amp=..., real_label=..., ema=..., **options)``,
         so that no caller trains a recipe with settings other than the ones it was measured with. The
         recipe's name joins ``run`` (stored in each checkpoint), so resuming another recipe's checkpoint
-        is refused by name.
+        is refused by name; every other setting of the recipe joins it too (:meth:`Recipe.settings`), so
+        resuming a variant that kept its parent's name is refused, naming the setting that differs.
         """
-        run = {"recipe": self.recipe.name} | (options.pop("run", None) or {})
+        run = {"recipe": self.recipe.name} | (options.pop("run", None) or {}) | self.recipe.settings()
         options = {"amp": self.amp, "real_label": self.recipe.real_label, "ema": self.G_ema, "run": run} | options
         return fit(self.G, self.D, self.data, self.opt_g, self.opt_d, self.noise, **options)
 

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from .checkpoint import (
     CheckpointError,
     capture_rng,
+    describe_differences,
     load_checkpoint,
     load_weights,
     require_training_checkpoint,
@@ -183,9 +184,8 @@ def _resume(
     differ = run_differences(state.get("run") or {}, run or {})
     if differ:
         raise CheckpointError(
-            f"{checkpoint} was written by a run with other settings ("
-            + ", ".join(f"{k} {old!r}, not {new!r}" for k, (old, new) in differ.items())
-            + "): resuming would mix two runs. Use another checkpoint path, or the same settings."
+            f"{checkpoint} was written by a run with other settings ({describe_differences(differ)}): "
+            "resuming would mix two runs. Use another checkpoint path, or the same settings."
         )
     load_weights(G, state["G"], "generator", checkpoint)
     load_weights(D, state["D"], "discriminator", checkpoint)

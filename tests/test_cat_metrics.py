@@ -95,7 +95,8 @@ def test_real_halves_score_near_zero_and_damage_far_in_order(kind: str) -> None:
 
 @pytest.mark.skipif(not GAN_SAMPLES.exists(), reason=f"{GAN_SAMPLES.name} missing")
 def test_scores_fall_as_a_gan_trains() -> None:
-    """200 samples of one dcgan-cats run after each of its first epochs (benchmarks/cat_quality.py; CPU, seed 0)."""
+    """200 samples of one article-dcgan-cats run after each of its first epochs (benchmarks/cat_quality.py; CPU,
+    seed 0)."""
     with np.load(GAN_SAMPLES) as z:
         epochs = sorted(z.files, key=lambda name: int(name.removeprefix("epoch")))
         scores = [cat_scores(z[name]) for name in epochs]

@@ -1,4 +1,4 @@
-"""The ``dcgan-cats`` recipe: its networks and fast path, and resuming a killed CLI training."""
+"""The cat recipes (``article-dcgan-cats``, ``dcgan-cats``): networks, fast path, resuming a killed CLI training."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_recipe_shapes_init_and_layout() -> None:
-    setup = build("dcgan-cats", "cpu", images=standin_cat_faces(256))
+    setup = build("article-dcgan-cats", "cpu", images=standin_cat_faces(256))
     recipe = setup.recipe
     assert (recipe.latent_dim, recipe.batch_size, recipe.lr_g, recipe.betas) == (128, 128, 2e-4, (0.5, 0.999))
     z = setup.noise(4)
@@ -42,6 +42,17 @@ def test_recipe_shapes_init_and_layout() -> None:
     assert setup.precision.dtype is (torch.bfloat16 if native else None)
     assert setup.precision.grad_scaler() is None
     assert not RECIPES["vanilla-gan-mnist"].channels_last and not RECIPES["vanilla-gan-mnist"].dcgan_init
+
+
+def test_the_series_recipe_is_the_articles_networks_at_half_the_width() -> None:
+    series, article = RECIPES["dcgan-cats"], RECIPES["article-dcgan-cats"]
+    setup = build(series, "cpu", images=standin_cat_faces(64))
+    convs = [m for m in setup.G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert [c.out_channels for c in convs] == [256, 128, 64, 32, 3]
+    assert (series.batch_size, series.lr_g, series.lr_d, series.ema_decay) == (32, 1e-3, 5e-4, 0.999)
+    assert setup.G_ema is not None and next(iter(setup.data)).shape == (32, 3, 64, 64)
+    assert (series.latent_dim, series.betas, series.noise) == (article.latent_dim, article.betas, article.noise)
+    assert "article-dcgan-cats" in series.description  # the old name of the article's recipe says the new one
 
 
 def test_killed_training_resumes(tmp_path) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,3 +39,41 @@ def test_executes_in_place_past_a_widget_after_a_large_output(tmp_path) -> None:
     assert [c.execution_count for c in done.cells] == [1, 2, 3]
     assert done.cells[2].outputs[0]["text"] == "42\n"
     assert "<b>7</b>" in str(done.metadata["widgets"])  # the panel's first drawing, kept as widget state
+
+
+def _executor(monkeypatch, tmp_path, load: float):
+    """scripts/execute_notebook.py as a module, with its lock in ``tmp_path``, the load average ``load``, no wait."""
+    spec = importlib.util.spec_from_file_location("execute_notebook", ROOT / "scripts" / "execute_notebook.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "CPU_LOCK", tmp_path / "cpu.lock")
+    monkeypatch.setattr(module, "LOAD_WAIT_SECONDS", 0)
+    monkeypatch.setattr(module, "_load", lambda: load)
+    monkeypatch.delenv("GAN_FAST", raising=False)
+    return module
+
+
+def test_a_full_settings_run_refuses_to_start_beside_another_job(monkeypatch, tmp_path, capsys) -> None:
+    module = _executor(monkeypatch, tmp_path, load=1.9)
+    with pytest.raises(SystemExit, match="another job is using the CPU"):
+        with module.cpu_to_itself():
+            pytest.fail("started although the CPU was busy")
+
+
+def test_a_full_settings_run_holds_the_cpu_lock_and_prints_the_load(monkeypatch, tmp_path, capsys) -> None:
+    module = _executor(monkeypatch, tmp_path, load=0.1)
+    with module.cpu_to_itself():
+        with open(tmp_path / "cpu.lock") as other:  # what `flock /tmp/cpu.lock CMD` would try
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    assert "load average before the run: 0.10" in capsys.readouterr().out
+    with open(tmp_path / "cpu.lock") as other:  # released afterwards
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_fast_mode_runs_share_the_cpu(monkeypatch, tmp_path) -> None:
+    module = _executor(monkeypatch, tmp_path, load=5.0)
+    monkeypatch.setenv("GAN_FAST", "1")
+    with module.cpu_to_itself():
+        pass
+    assert not (tmp_path / "cpu.lock").exists()

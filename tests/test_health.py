@@ -137,8 +137,9 @@ def test_discriminator_options_keep_defaults_and_work() -> None:
 
 
 def test_a_healthy_start_does_not_warn() -> None:
-    """The article's dcgan-cats recipe averaged a generator loss of 16.2 over its first 100 steps on an H200, a
-    healthy run (issue #14): D rejects G's first noise images for a while. Before the warm-up, that warned."""
+    """The source article's article-dcgan-cats recipe averaged a generator loss of 16.2 over its first 100 steps
+    on an H200, a healthy run (issue #14): D rejects G's first noise images for a while. Before the warm-up, that
+    warned."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         HealthMonitor().check(window(loss_g=16.2, d_real=0.995, d_fake=0.001), 0, History())
@@ -167,7 +168,14 @@ def replay(label: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "label",
-    ["vanilla-gan-mnist", "article-gan-mnist", "dcgan-mnist", "article-dcgan-mnist", "dcgan-cats", "05-d-20x-faster"],
+    [
+        "vanilla-gan-mnist",
+        "article-gan-mnist",
+        "dcgan-mnist",
+        "article-dcgan-mnist",
+        "article-dcgan-cats",
+        "05-d-20x-faster",
+    ],
 )
 def test_recorded_healthy_runs_do_not_warn(label: str) -> None:
     """Every recipe's real run (and notebook 05's over-strong D with the non-saturating loss, which keeps

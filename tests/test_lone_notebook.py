@@ -87,3 +87,15 @@ def test_a_notebook_opened_alone_installs_the_series_and_runs(tmp_path: Path) ->
     setup = next(c for c in json.loads((alone / NOTEBOOK.name).read_text())["cells"] if c["cell_type"] == "code")
     printed = "".join("".join(out["text"]) for out in setup["outputs"] if out["output_type"] == "stream")
     assert "FAST" in printed and "bundled" not in where, printed
+
+    # the pretrained generator came with the non-editable install, and draws faces far better than an untrained one
+    probe = (
+        "import json, torch, helpers; G, info = helpers.load_pretrained('dcgan-cats');"
+        "r = helpers.get_recipe('dcgan-cats'); noise = helpers.make_noise(r.latent_dim, 'cpu'); torch.manual_seed(0);"
+        "fd = [helpers.cat_scores(helpers.draw_samples(g, noise, 500))['frechet_distance'] "
+        "for g in (G, r.networks()[0].eval())];"
+        "print(json.dumps([helpers.pretrained.PRETRAINED['dcgan-cats'].as_posix(), info['epochs'], fd]))"
+    )
+    where, epochs, (fd_trained, fd_untrained) = json.loads(run([python, "-c", probe], cwd=alone, env=environ).stdout)
+    assert Path(where).is_relative_to(platform) and epochs > 0, where
+    assert fd_trained * 20 < fd_untrained, (fd_trained, fd_untrained)

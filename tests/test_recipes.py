@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from helpers import RECIPES, CheckpointError, build, get_recipe, layer_widths, load_checkpoint, load_generator
+from helpers.models import MLPDiscriminator, MLPGenerator
 
 MNIST_STANDIN = torch.randint(0, 256, (128, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
 
@@ -39,7 +40,7 @@ def test_an_old_recipe_name_says_the_new_one() -> None:
 def test_the_recipe_name_is_in_the_checkpoint_and_another_recipe_is_refused_by_name(tmp_path) -> None:
     ckpt = tmp_path / "checkpoint.pt"
     build("article-gan-mnist", images=MNIST_STANDIN).fit(epochs=1, checkpoint=ckpt, progress=False)
-    assert load_checkpoint(ckpt)["run"] == {"recipe": "article-gan-mnist"}
+    assert load_checkpoint(ckpt)["run"] == {"recipe": "article-gan-mnist"} | get_recipe("article-gan-mnist").settings()
     # same networks and optimisers, so only the stored name can tell the runs apart
     renamed = dataclasses.replace(get_recipe("article-gan-mnist"), name="my-variant")
     with pytest.raises(CheckpointError, match="recipe 'article-gan-mnist', not 'my-variant'"):
@@ -54,4 +55,46 @@ def test_a_caller_run_record_keeps_the_recipe_name(tmp_path) -> None:
     ckpt = tmp_path / "checkpoint.pt"
     setup = build("article-gan-mnist", images=MNIST_STANDIN)
     setup.fit(epochs=1, checkpoint=ckpt, progress=False, run={"seed": 3})
-    assert load_checkpoint(ckpt)["run"] == {"recipe": "article-gan-mnist", "seed": 3}
+    run = load_checkpoint(ckpt)["run"]
+    assert run["recipe"] == "article-gan-mnist" and run["seed"] == 3
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"lr_g": 2e-3}, "lr_g"),
+        ({"betas": (0.9, 0.999)}, "betas"),
+        ({"ema_decay": 0.99}, "ema_decay"),
+        (
+            {
+                "make_networks": lambda z: (
+                    MLPGenerator(z, (100,), batch_norm=False),
+                    MLPDiscriminator(hidden=(100,), dropout=0.3),
+                )
+            },
+            "networks",
+        ),
+    ],
+)
+def test_a_variant_that_keeps_its_parents_name_is_refused_naming_the_setting(tmp_path, change, field) -> None:
+    """What the exercises do (``dataclasses.replace`` keeping the name) must not resume the parent's run, whichever
+    setting changed: before, only the name was stored, so the variant silently continued the parent's weights
+    (same shapes: learning rates, momentum, even a dropout rate)."""
+    parent = get_recipe("article-gan-mnist")
+    ckpt = tmp_path / "checkpoint.pt"
+    build(parent, images=MNIST_STANDIN).fit(epochs=1, checkpoint=ckpt, progress=False)
+    variant = dataclasses.replace(parent, **change)
+    assert variant.name == parent.name
+    with pytest.raises(CheckpointError, match=rf"other settings \({field} "):
+        build(variant, images=MNIST_STANDIN).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
+    with pytest.raises(CheckpointError, match=rf"other settings \({field} "):
+        load_generator(variant.networks()[0], ckpt, recipe=variant.name, settings=variant.settings())
+    # the parent itself resumes
+    build(parent, images=MNIST_STANDIN).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
+
+
+def test_the_settings_cover_every_field_but_the_words() -> None:
+    recipe = get_recipe("dcgan-cats")
+    names = {f.name for f in dataclasses.fields(recipe)} - {"name", "description", "make_networks"}
+    assert set(recipe.settings()) == names | {"networks"}
+    assert get_recipe("article-dcgan-cats").settings()["networks"] != recipe.settings()["networks"]

@@ -1,0 +1,136 @@
+"""Search for the series' cat-face recipe by training steps: quality per step, then seconds per step.
+
+    python benchmarks/cat_recipe_sweep.py --steps 1500 --every 500 --out runs/cat_sweep           # all variants
+    python benchmarks/cat_recipe_sweep.py --steps 1500 --every 500 --out runs/cat_sweep lr-5e-4   # some of them
+    python benchmarks/cat_recipe_sweep.py --rates --out runs/cat_sweep                             # step times, alone
+
+Each variant is a ``dataclasses.replace`` of ``BASE`` (the untuned variant of the article's recipe: widths 32,
+batch 64, a 0.999 weight average). Quality per *step* does not depend on the machine, so the search can run
+beside other work; the seconds per step (printed, training only) are valid when the variant ran alone, and
+convert steps into CPU time. Every ``--every`` steps the averaged generator (``setup.generator``) draws
+``--samples`` images from the same seeded noise; they are scored by ``helpers.cat_scores`` and kept as uint8 in
+``OUT/VARIANT/step{k}.npy`` (git-ignored ``runs/``). One JSON line per score, also appended to
+``OUT/results.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from helpers import RECIPES, build, cat_scores, draw_samples, train_step
+from helpers.models import DCGANDiscriminator, DCGANGenerator
+from helpers.sampling import recalibrate_batch_norm
+
+
+def _nets(g_width: int, d_width: int, refine: int = 0):
+    return lambda z: (
+        DCGANGenerator(latent_dim=z, channels=3, image_size=64, width=g_width, refine=refine),
+        DCGANDiscriminator(channels=3, image_size=64, width=d_width),
+    )
+
+
+BASE = dataclasses.replace(
+    RECIPES["article-dcgan-cats"], name="sweep", make_networks=_nets(32, 32), batch_size=64, ema_decay=0.999
+)
+
+#: Each variant's changes to ``BASE``.
+VARIANTS: dict[str, dict] = {
+    "base": {},
+    "lr-5e-4": {"lr_g": 5e-4, "lr_d": 5e-4},
+    "ttur-g1e-3-d5e-4": {"lr_g": 1e-3, "lr_d": 5e-4},
+    "ttur-g2e-4-d4e-4": {"lr_g": 2e-4, "lr_d": 4e-4},
+    "batch-32": {"batch_size": 32},
+    "refine-16": {"make_networks": _nets(32, 32, refine=16)},
+    "d-width-16": {"make_networks": _nets(32, 16)},
+    "width-24": {"make_networks": _nets(24, 24)},
+    "ema-0.9995": {"ema_decay": 0.9995},
+    "ema-0.998": {"ema_decay": 0.998},
+    # round 2, on the winner of round 1 (faster learning rates, D at half G's)
+    "ttur-g2e-3-d1e-3": {"lr_g": 2e-3, "lr_d": 1e-3},
+    "ttur-g1e-3-d5e-4-batch-32": {"lr_g": 1e-3, "lr_d": 5e-4, "batch_size": 32},
+    "ttur-g1e-3-d5e-4-refine-16": {"lr_g": 1e-3, "lr_d": 5e-4, "make_networks": _nets(32, 32, refine=16)},
+}
+
+
+def run(name: str, steps: int, every: int, n: int, out: Path) -> None:
+    recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
+    setup = build(recipe, "cpu", seed=0)
+    precision = setup.precision
+    step = dict(autocast=precision.autocast(), scaler=precision.grad_scaler(), ema=setup.G_ema)
+    folder = out / name
+    folder.mkdir(parents=True, exist_ok=True)
+    done, train_s = 0, 0.0
+    setup.G.train()
+    setup.D.train()
+    while done < steps:
+        for real in setup.data:
+            t0 = time.perf_counter()
+            train_step(setup.G, setup.D, real, setup.noise, setup.opt_g, setup.opt_d, **step)
+            train_s += time.perf_counter() - t0
+            done += 1
+            if done % every == 0:
+                recalibrate_batch_norm(setup.G_ema, setup.noise, setup.data.batch_size)
+                images = draw_samples(setup.generator, setup.noise, n, seed=1)
+                pixels = (images * 255).round().to(torch.uint8)
+                np.save(folder / f"step{done}.npy", pixels.numpy())
+                scores = cat_scores(pixels)
+                row = {
+                    "variant": name,
+                    "step": done,
+                    "images_seen": done * setup.data.batch_size,
+                    "train_seconds": round(train_s, 1),
+                    "seconds_per_step": round(train_s / done, 4),
+                    "fd": round(scores["frechet_distance"], 3),
+                    "kid_x1000": round(scores["kid_x1000"], 1),
+                }
+                print(json.dumps(row), flush=True)
+                with open(out / "results.jsonl", "a") as f:
+                    f.write(json.dumps(row) + "\n")
+                setup.G.train()
+            if done >= steps:
+                break
+
+
+def rate(name: str, steps: int = 40, warmup: int = 10) -> dict:
+    """Seconds per training step of ``name``, timed over ``steps`` after ``warmup`` (run alone: it is a timing)."""
+    recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
+    setup = build(recipe, "cpu", seed=0, limit=(warmup + steps) * recipe.batch_size)
+    precision = setup.precision
+    step = dict(autocast=precision.autocast(), scaler=precision.grad_scaler(), ema=setup.G_ema)
+    batches = iter(setup.data)
+    for _ in range(warmup):
+        train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)
+    return {"variant": name, "seconds_per_step": round((time.perf_counter() - t0) / steps, 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="*", default=list(VARIANTS), choices=[[], *VARIANTS])
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--every", type=int, default=500)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--rates", action="store_true", help="only time each variant's steps (alone on the CPU)")
+    args = parser.parse_args()
+    for name in args.variants or list(VARIANTS):
+        if args.rates:
+            row = rate(name)
+            print(json.dumps(row), flush=True)
+            with open(args.out / "rates.jsonl", "a") as f:
+                f.write(json.dumps(row) + "\n")
+        else:
+            run(name, args.steps, args.every, args.samples, args.out)
+
+
+if __name__ == "__main__":
+    main()
