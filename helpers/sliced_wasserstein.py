@@ -46,11 +46,17 @@ def laplacian_pyramid(images: torch.Tensor, smallest: int = SMALLEST) -> list[to
     return levels + [current]
 
 
-def _descriptors(level: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """``PATCHES_PER_IMAGE`` random patches per image, flattened, normalised per channel: ``(N * P, C * 7 * 7)``."""
-    n, c, h, w = level.shape
+def _patch_positions(level: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """Top-left corners ``(ys, xs)``, each ``(N, PATCHES_PER_IMAGE)``, of random patches inside ``level``."""
+    n, _, h, w = level.shape
     ys = torch.randint(0, h - PATCH + 1, (n, PATCHES_PER_IMAGE), generator=generator)
     xs = torch.randint(0, w - PATCH + 1, (n, PATCHES_PER_IMAGE), generator=generator)
+    return ys, xs
+
+
+def _descriptors(level: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
+    """The patches at ``(ys, xs)``, flattened, normalised per channel: ``(N * P, C * 7 * 7)``."""
+    n, c = level.shape[:2]
     offsets = torch.arange(PATCH)
     rows = (ys[..., None] + offsets)[..., :, None].expand(n, PATCHES_PER_IMAGE, PATCH, PATCH)
     cols = (xs[..., None] + offsets)[..., None, :].expand(n, PATCHES_PER_IMAGE, PATCH, PATCH)
@@ -81,7 +87,8 @@ def sliced_wasserstein(
     Both: float ``(N, C, H, W)`` in [0, 1] or uint8 0..255, the same shape and the same N (at least 2; compare
     values at one N: fewer images give noisier, larger distances). Returns ``levels`` (finest level first, e.g.
     64, 32 and 16 px for 64x64 images) and ``mean`` over the levels. The patches and directions come from a
-    generator seeded with ``seed``, so equal inputs give equal numbers. Raises ``ValueError`` for other shapes,
+    generator seeded with ``seed``; both sets are cut at the same places, so a set scores 0 against itself and
+    equal inputs give equal numbers. Raises ``ValueError`` for other shapes,
     ranges or dtypes (as :func:`helpers.cat_scores` does) and for sets of different sizes.
     """
     shape = tuple(real.shape[1:]) if real.ndim == 4 else (1, *real.shape[1:])
@@ -95,6 +102,7 @@ def sliced_wasserstein(
     g = torch.Generator().manual_seed(seed)
     levels = []
     for level_real, level_fake in zip(laplacian_pyramid(real), laplacian_pyramid(fake)):
-        a, b = _descriptors(level_real, g), _descriptors(level_fake, g)
+        ys, xs = _patch_positions(level_real, g)  # the same places in both sets: equal sets score 0
+        a, b = _descriptors(level_real, ys, xs), _descriptors(level_fake, ys, xs)
         levels.append(1000 * _sliced_distance(a, b, g))
     return {"levels": levels, "mean": float(np.mean(levels))}

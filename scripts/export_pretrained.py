@@ -42,7 +42,7 @@ def main() -> None:
         "steps": len(history["loss_d"]),
         "train_minutes": round(history["seconds"] / 60, 1),
         "machine": args.machine,
-        "torch": torch.__version__,
+        "torch": str(torch.__version__),  # a plain str: weights_only loading refuses TorchVersion
         "scores": {k: round(v, 3) if isinstance(v, float) else v for k, v in scores.items()},
     }
     out = PRETRAINED[name]

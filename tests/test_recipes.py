@@ -63,7 +63,7 @@ def test_a_caller_run_record_keeps_the_recipe_name(tmp_path) -> None:
     "change, field",
     [
         ({"lr_g": 2e-3}, "lr_g"),
-        ({"betas": (0.9, 0.999)}, "betas"),
+        ({"betas": (0.5, 0.999)}, "betas"),
         ({"ema_decay": 0.99}, "ema_decay"),
         (
             {
