@@ -20,7 +20,7 @@
 #    each score beside the score of real faces and of damaged ones.
 # 4. Read the loss and $D$-output curves, compare real and generated faces, walk between two cats
 #    in latent space, watch the whole run as an animation, and compare it with the same recipe
-#    trained three times longer (a generator that ships with the series).
+#    trained twice as long (a generator that ships with the series).
 #
 # **Run time.** On a GPU the full settings train 60 epochs, the source article's count. On a CPU
 # they train for a 20-minute budget, as many epochs as fit (about a minute each on two cores), and
@@ -348,8 +348,8 @@ for name, r in references.items():
 
 # %% [markdown]
 # **No time to train?** Set `USE_PRETRAINED = True` in section 1: the next cell then loads the
-# generator that ships with the series (`helpers.load_pretrained`: this recipe, trained about three
-# times as long on the same kind of CPU) instead of training, and every section below works on it
+# generator that ships with the series (`helpers.load_pretrained`: this recipe, trained twice as long
+# on the same kind of CPU) instead of training, and every section below works on it
 # (except the animation, whose frames are not saved). Training is the default: it is the lesson.
 
 # %%
@@ -630,9 +630,9 @@ if fid is not None:
     print(f"Inception FID, {N_INCEPTION:,} generated vs {min(N_INCEPTION, len(images)):,} real faces: {fid:.1f}")
 
 # %% [markdown]
-# ### 20 minutes against an hour of the same recipe
+# ### 20 minutes against 40 minutes of the same recipe
 #
-# The series ships a generator of this recipe trained about three times as long on the same kind of
+# The series ships a generator of this recipe trained twice as long on the same kind of
 # CPU (`helpers.load_pretrained`; its record says how long, where, and how it scored). Below: the same
 # 64 latent vectors through both generators, and their scores at the same sample count as the
 # references of section 5.
