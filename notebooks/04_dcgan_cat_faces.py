@@ -24,9 +24,10 @@
 #
 # **Run time.** On a GPU the full settings train 60 epochs, the source article's count. On a CPU
 # they train for a 20-minute budget, as many epochs as fit (about 70 seconds each on two cores, the
-# score after each epoch included), and stop there. Readers who cannot wait may set `USE_PRETRAINED = True` (section 1): the notebook
-# then skips training and uses the generator that ships with the series. FAST mode (`GAN_FAST=1`)
-# trains one epoch on a small subset, with generated stand-in faces when the real ones are absent.
+# score after each epoch included), and stop there. Readers who cannot wait may set
+# `USE_PRETRAINED = True` (section 1): the notebook then skips training and uses the generator that
+# ships with the series. FAST mode (`GAN_FAST=1`) trains one epoch on a small subset, with generated
+# stand-in faces when the real ones are absent.
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC with AVX512-BF16, no GPU,
 # torch 2.13), nothing else running, trained in this execution: 21.5 minutes for the whole notebook
@@ -371,7 +372,7 @@ def score_epoch(end: helpers.EpochEnd) -> None:
 
 
 t0 = time.perf_counter()
-if USE_PRETRAINED and not FAST:
+if USE_PRETRAINED:
     G, info = helpers.load_pretrained(RECIPE.name, device)
     history = info["history"]
     print(f"training skipped: the shipped generator, {info['epochs']} epochs in {info['train_minutes']} min")
@@ -590,13 +591,13 @@ if recorder.frames:
 #
 # The scores the `score_epoch` callback recorded after every epoch (section 5), against training
 # time, with the references of section 5 at the same sample count as horizontal lines: real faces
-# (the floor a perfect generator would reach; their KID, about 0, is drawn at 0.01 because a log axis
+# (the floor a perfect generator would reach; their KID, about 0, is drawn at $10^{-2}$ because a log axis
 # has no 0) and lightly damaged ones.
 #
-# In this run both scores fall steeply for three epochs (Fréchet distance 61.4, 14.2, 5.3: below
+# In this run both scores fall steeply for three epochs (Fréchet distance 61.41, 14.17, 5.28: below
 # the blur-1 reference from epoch 3 on), then slowly and not steadily: bumps at epochs 7, 9 and
 # 13-14, where the samples got worse for an epoch, before the last three epochs fall to 0.91 (KID
-# 93.9), below the light-noise reference. Read one epoch's score as a noisy estimate, and the trend
+# 93.94), below the light-noise reference. Read one epoch's score as a noisy estimate, and the trend
 # over several epochs as the signal.
 
 # %%
