@@ -107,10 +107,37 @@ class Recipe:
         return "\n".join(lines)
 
 
+#: The constructor options a layer's description includes (read where the layer has them). A fixed list rather
+#: than ``repr(module)``, whose wording changes between torch releases (torch 2.13 added ``bias=True`` to batch
+#: norm's), so that a checkpoint written under one torch version loads under another.
+_LAYER_OPTIONS = (
+    "in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "padding",
+    "output_padding", "dilation", "groups", "padding_mode", "num_features", "eps", "momentum", "affine",
+    "track_running_stats", "normalized_shape", "elementwise_affine", "negative_slope", "p", "dim",
+    "scale_factor", "mode", "num_embeddings", "embedding_dim", "start_dim", "end_dim",
+)
+
+
+def _describe(net: nn.Module) -> str:
+    """Every layer of ``net`` by name: its type, its options from ``_LAYER_OPTIONS``, its parameters' and
+    buffers' shapes."""
+    lines = []
+    for name, module in net.named_modules():
+        options = {key: getattr(module, key) for key in _LAYER_OPTIONS if hasattr(module, key)}
+        tensors = [
+            (key, tuple(t.shape))
+            for key, t in [*module.named_parameters(recurse=False), *module.named_buffers(recurse=False)]
+            if t is not None
+        ]
+        lines.append(f"{name}: {type(module).__name__} {sorted(options.items())} {tensors}")
+    return "\n".join(lines)
+
+
 def network_fingerprint(G: nn.Module, D: nn.Module) -> str:
-    """``"G <widths>; D <widths> #<hash>"``: the layer widths to read, and a hash of both networks' full
-    descriptions (every layer and its options, e.g. a dropout rate), which changes with any of them."""
-    digest = hashlib.sha256((repr(G) + repr(D)).encode()).hexdigest()[:10]
+    """``"G <widths>; D <widths> #<hash>"``: the layer widths to read, and a hash of both networks' descriptions
+    (every layer, its options such as a dropout rate, and its tensors' shapes), which changes with any of them
+    and not with the torch version."""
+    digest = hashlib.sha256((_describe(G) + "\n--\n" + _describe(D)).encode()).hexdigest()[:10]
     return f"G {layer_widths(G)}; D {layer_widths(D)} #{digest}"
 
 

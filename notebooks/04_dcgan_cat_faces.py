@@ -283,7 +283,7 @@ assert default_std[-1] > 3 * dcgan_std[-1] and default_std[1] < dcgan_std[1]  # 
 #    their average sits nearer its middle.
 #
 # The cell prints both recipes, everything they set, and what the article's recipe reached in the same
-# 20 minutes of training on this notebook's kind of CPU (2 cores, alone; measured for the benchmark).
+# 20 minutes of training on this notebook's kind of CPU (2 cores, alone; measured in `benchmarks/README.md`).
 
 # %%
 print(RECIPE.summary())
@@ -525,8 +525,8 @@ else:
 # them (spherical interpolation, `slerp`: a straight line between two Gaussian vectors passes close
 # to the origin, a region the generator rarely saw). A well-trained generator changes the face
 # *smoothly* rather than jumping between unrelated images: evidence that it learned a continuous
-# space of faces instead of memorising photos. (Open the notebook in Jupyter or Colab for the sliders; the static row below shows one
-# path.) For its two ends we let the discriminator choose, rather than hand-picking: of the first
+# space of faces instead of memorising photos. (Open the notebook in Jupyter or Colab for the
+# sliders; the static row below shows one path.) For its two ends we let the discriminator choose, rather than hand-picking: of the first
 # 64 seeds, the two faces it rates most real. In this run's strip a white cat with dark, slanted eyes
 # turns step by step into a grey one: the fur darkens from the edges inwards while the eyes and nose
 # stay in place, and the far end is a dim, blurry face. The discriminator's favourite is not always

@@ -10,6 +10,7 @@ import torch
 
 from helpers import RECIPES, CheckpointError, build, get_recipe, layer_widths, load_checkpoint, load_generator
 from helpers.models import MLPDiscriminator, MLPGenerator
+from helpers.recipes import network_fingerprint
 
 MNIST_STANDIN = torch.randint(0, 256, (128, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
 
@@ -98,3 +99,23 @@ def test_the_settings_cover_every_field_but_the_words() -> None:
     names = {f.name for f in dataclasses.fields(recipe)} - {"name", "description", "make_networks"}
     assert set(recipe.settings()) == names | {"networks"}
     assert get_recipe("article-dcgan-cats").settings()["networks"] != recipe.settings()["networks"]
+
+
+def test_the_network_fingerprint_ignores_how_torch_words_a_layer_and_follows_its_options(monkeypatch) -> None:
+    """A checkpoint written under one torch release must load under another: torch 2.13 added ``bias=True`` to
+    batch norm's printed description, and a fingerprint hashed from ``repr`` refused the shipped generator under
+    torch 2.6. A changed option (a dropout rate, a batch-norm momentum) still changes it."""
+    G, D = get_recipe("dcgan-cats").networks()
+    before = network_fingerprint(G, D)
+    for layer in (torch.nn.BatchNorm2d, torch.nn.Conv2d, torch.nn.LeakyReLU):
+        wording = layer.extra_repr
+        monkeypatch.setattr(layer, "extra_repr", lambda self, wording=wording: wording(self) + ", bias=True")
+    assert "bias=True" in repr(G)
+    assert network_fingerprint(G, D) == before
+    monkeypatch.undo()
+    next(m for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)).momentum = 0.2
+    assert network_fingerprint(G, D) != before
+    G2, D2 = get_recipe("article-gan-mnist").networks()
+    before = network_fingerprint(G2, D2)
+    next(m for m in D2.modules() if isinstance(m, torch.nn.Dropout)).p = 0.1
+    assert network_fingerprint(G2, D2) != before
