@@ -110,11 +110,10 @@ class Recipe:
 #: The constructor options a layer's description includes (read where the layer has them). A fixed list rather
 #: than ``repr(module)``, whose wording changes between torch releases (torch 2.13 added ``bias=True`` to batch
 #: norm's), so that a checkpoint written under one torch version loads under another.
-_LAYER_OPTIONS = (
-    "in_features", "out_features", "in_channels", "out_channels", "kernel_size", "stride", "padding",
-    "output_padding", "dilation", "groups", "padding_mode", "num_features", "eps", "momentum", "affine",
-    "track_running_stats", "normalized_shape", "elementwise_affine", "negative_slope", "p", "dim",
-    "scale_factor", "mode", "num_embeddings", "embedding_dim", "start_dim", "end_dim",
+_LAYER_OPTIONS = tuple(
+    """in_features out_features in_channels out_channels kernel_size stride padding output_padding dilation groups
+    padding_mode num_features eps momentum affine track_running_stats normalized_shape elementwise_affine
+    negative_slope p dim scale_factor mode num_embeddings embedding_dim start_dim end_dim""".split()
 )
 
 
