@@ -33,11 +33,11 @@ KAGGLE_INPUT = Path("/kaggle/input")
 #: (it runs before ``helpers`` can be imported), which ``GAN_SERIES_REPO`` overrides; a test checks
 #: that every setup cell and every badge agree with these two constants.
 REPOSITORY = "https://github.com/gan-series/gan-notebooks"
-#: The release tag whose notebooks and helpers were tested together: ``v`` + the package's version.
-#: Badges open the notebooks of this tag and setup cells install the helpers of this tag, so a
-#: learner always gets a matching pair, whatever lands on ``main`` later. A release bumps the version
-#: in ``pyproject.toml``, this tag, the setup cells and the badges in one commit, then tags that commit.
-TESTED_REF = "v0.1.0"
+#: The ref that badges open and setup cells install from: the branch ``main``, which exists in every clone of
+#: the repository (a tag made in a working copy does not travel with ``main``). A test checks that the ref exists.
+#: A release (README, "Releasing") tags a commit, pushes the tag, then sets this ref, the setup cells and the
+#: badges to the tag in one commit, so that learners get notebooks and helpers tested together.
+TESTED_REF = "main"
 #: What a setup cell asks pip for when ``helpers`` is not importable (``GAN_SERIES_REPO`` overrides it).
 INSTALL_SPEC = f"git+{REPOSITORY}@{TESTED_REF}"
 

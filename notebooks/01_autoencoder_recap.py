@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 if importlib.util.find_spec("helpers") is None:  # opened alone on Colab/Kaggle: install the series' helpers
-    SERIES = os.environ.get("GAN_SERIES_REPO", "git+https://github.com/gan-series/gan-notebooks@v0.1.0")
+    SERIES = os.environ.get("GAN_SERIES_REPO", "git+https://github.com/gan-series/gan-notebooks@main")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", SERIES], check=True)
     importlib.invalidate_caches()
 
