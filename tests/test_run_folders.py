@@ -203,3 +203,32 @@ def test_a_failed_start_leaves_nothing_behind(existing: bool, tmp_path, monkeypa
     monkeypatch.undo()
     main(["train", "vanilla-gan-mnist", "--epochs", "1", "--limit", "64", "--quiet", "--out", str(out)])
     assert json.loads((out / "run.json").read_text())["recipe"] == "vanilla-gan-mnist"
+
+
+def test_the_windows_lock_takes_one_byte_far_past_the_run_info_and_reports_busy(monkeypatch, tmp_path) -> None:
+    """The ``msvcrt`` branch of the run-folder lock, run here with a stand-in module (CI has no Windows): it locks
+    one byte at ``_WINDOWS_LOCK_OFFSET`` without waiting, a busy lock reads as ``False``, any other error is raised."""
+    import errno
+    import types
+
+    from helpers import runfolder
+
+    calls: list[tuple[int, int, int]] = []
+    outcome: dict[str, OSError | None] = {"error": None}
+
+    def locking(fd: int, mode: int, nbytes: int) -> None:
+        calls.append((os.lseek(fd, 0, os.SEEK_CUR), mode, nbytes))
+        if outcome["error"] is not None:
+            raise outcome["error"]
+
+    monkeypatch.setitem(sys.modules, "msvcrt", types.SimpleNamespace(LK_NBLCK=2, locking=locking))
+    monkeypatch.setattr(runfolder.os, "name", "nt")
+    with open(tmp_path / ".lock", "wb") as file:
+        fd = file.fileno()
+        assert runfolder._try_lock(fd) is True
+        assert calls == [(runfolder._WINDOWS_LOCK_OFFSET, 2, 1)]
+        outcome["error"] = OSError(errno.EACCES, "Permission denied")
+        assert runfolder._try_lock(fd) is False
+        outcome["error"] = OSError(errno.EBADF, "Bad file descriptor")
+        with pytest.raises(OSError, match="Bad file descriptor"):
+            runfolder._try_lock(fd)
