@@ -20,9 +20,8 @@ same networks (``article-dcgan-cats``: the helpers DCGAN family with DCGAN init)
 * ``fit-fp16``: the same under float16 autocast with a gradient scaler (the path of GPUs without bf16).
 * ``fit-nchw``: on a CPU with bf16: bf16 without channels_last (the layout's share).
 
-Dropped: ``fit-compile`` (both networks under ``torch.compile``). On one H200 (torch 2.11) it crashed
-in ``fit`` (inductor ``assert_size_stride`` in a channels_last convolution's backward), and in a bare
-eager loop at batch 128 compiling was slower than eager (101 vs 128 steps/s).
+Dropped: ``fit-compile`` (both networks under ``torch.compile``): it crashed on an H200 and was slower
+than eager there (``benchmarks/README.md``).
 
 Each variant warms up (workers started, kernels chosen) and then trains for ``--seconds``;
 images/s = images trained / wall time (CUDA synchronised). Prints one JSON line per variant
@@ -30,17 +29,8 @@ and each ratio to ``reference``. Without the real cat folder the generated stand
 written to a temporary folder as JPEGs, so the reference still decodes files (the numbers
 then say nothing about the real data's decode cost).
 
-Measured, images/s and ratio to ``reference`` in the same process:
-
-| machine, versions (device, --seconds) | reference | fit | fit-fp32 |
-| --- | --- | --- | --- |
-| 2-core x86-64 EPYC, AVX512-BF16, torch 2.13 (cpu, 30) | 41.6 | 77.7 (1.87x; bf16 + NHWC) | 53.1 (1.28x) |
-| one NVIDIA H200, torch 2.11.0+cu130 (cuda, 12) | 3,122 | 11,398 (3.65x; bf16 + NHWC) | 13,060 (4.18x; NHWC) |
-
-The H200 row was measured with the earlier ``fit`` (issue #14), which used channels_last on every GPU
-and bf16 by default. In a bare eager loop on that GPU (batch 128) float32 NCHW trained 16,418 img/s,
-bf16 NCHW 15,455, bf16 channels_last 12,949: hence today's default there, float32 NCHW, not yet timed
-through ``fit``. ``scripts/gpu_check.py`` re-runs this benchmark on whichever GPU it has.
+What it measured, and the bare-loop comparison behind today's GPU default (float32 NCHW):
+``benchmarks/README.md``. ``scripts/gpu_check.py`` re-runs this benchmark on whichever GPU it has.
 """
 
 from __future__ import annotations

@@ -162,9 +162,8 @@ def choose_precision(device: torch.device | str, amp: bool | torch.dtype | None 
     """The precision :func:`helpers.fit` trains in on ``device``.
 
     ``amp=None`` (default) picks by measurement: float32 on a CPU, on Apple MPS and on GPUs with
-    native bf16 (compute capability >= 8.0: cuDNN's convolutions then run on TF32 tensor cores; on
-    one H200, torch 2.11, ``article-dcgan-cats``'s networks in a bare eager loop at batch 128 trained 16,418
-    images/s in float32 NCHW vs 15,455 in bf16 NCHW and 12,949 in bf16 channels_last); float16 +
+    native bf16 (compute capability >= 8.0: cuDNN's convolutions then run on TF32 tensor cores, and float32
+    NCHW measured fastest on an H200: ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed"); float16 +
     gradient scaler on older GPUs (T4, V100, P100), whose tensor cores compute float16 only (not
     measured here: no such GPU was at hand; ``scripts/gpu_check.py`` reports it on whichever GPU runs it).
     ``amp=True`` asks for mixed precision: bf16 where native (CUDA >= 8.0; a CPU with AVX512-BF16 or

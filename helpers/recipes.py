@@ -54,9 +54,8 @@ class Recipe:
     #: Apply the DCGAN initialisation (:func:`helpers.models.dcgan_init`) to both networks.
     dcgan_init: bool = False
     #: Keep models and batches in channels_last (NHWC) memory layout, for convolutional nets, where
-    #: it measured faster: only together with bf16 autocast on a CPU (2-core AVX512-BF16 CPU, torch
-    #: 2.13, article-dcgan-cats: fp32 43 img/s NHWC vs 47 NCHW; bf16 93 NHWC vs 88 NCHW). Not on CUDA: on one
-    #: H200 (torch 2.11, batch 128) bf16 channels_last trained 12,949 img/s vs 15,455 for bf16 NCHW.
+    #: it measured faster: only together with bf16 autocast on a CPU, not in float32 there and not on CUDA
+    #: (the figures: ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed").
     channels_last: bool = False
     #: On CPUs with native bf16 (:func:`helpers.env.cpu_has_native_bf16`), train under bf16
     #: autocast (``fit(amp=True)``): about 2x for the DCGAN. On CUDA the device's default applies
