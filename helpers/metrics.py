@@ -31,6 +31,8 @@ import torch
 from torch import nn
 from torchmetrics.image.kid import KernelInceptionDistance
 
+from .sampling import forked_rng
+
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_classifier.pt"
 #: Fewer effective classes than this (exp of the class entropy) is reported as collapse.
 COLLAPSE_EFFECTIVE_CLASSES = 5.0
@@ -191,7 +193,7 @@ def kernel_distance(
         metric = KernelInceptionDistance(feature=_Given(features_a.shape[1]), subsets=subsets, subset_size=size)
     metric.update(features_a.double(), real=True)
     metric.update(features_b.double(), real=False)
-    with torch.random.fork_rng(devices=[]):
+    with forked_rng("cpu"):
         torch.manual_seed(seed)
         mean, std = metric.compute()
     return float(mean), float(std)

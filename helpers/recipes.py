@@ -30,7 +30,7 @@ from .models import (
     dcgan_init,
     layer_widths,
 )
-from .sampling import Noise, generator_ema, make_noise
+from .sampling import Noise, eval_mode, generator_ema, make_noise
 from .train import fit
 
 
@@ -334,12 +334,8 @@ _DATASETS = {"mnist": ("MNIST", "load_mnist()[0]", (1, 28, 28)), "cats": ("cat f
 
 def _image_shape(G: nn.Module, latent_dim: int) -> tuple[int, ...]:
     """``(C, H, W)`` of the images ``G`` makes: one eval-mode pass of a zero latent, which draws no random numbers."""
-    training = G.training
-    G.eval()
-    with torch.no_grad():
-        shape = tuple(G(torch.zeros(1, latent_dim)).shape[1:])
-    G.train(training)
-    return shape
+    with eval_mode(G), torch.no_grad():
+        return tuple(G(torch.zeros(1, latent_dim)).shape[1:])
 
 
 def _check_image_shape(recipe: Recipe, expected: tuple[int, ...], images: torch.Tensor) -> None:

@@ -3,14 +3,36 @@ and the moving average of the generator's weights that the recipes sample from."
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 
 from .data import to_unit
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """``with eval_mode(G):`` G in eval mode (batch norm on its running statistics, no dropout) inside the
+    block; its own mode, train or eval, is back afterwards, also after an error."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def forked_rng(device: torch.device | str) -> contextlib.AbstractContextManager:
+    """``with forked_rng(device):`` random numbers drawn inside leave torch's global generators as they were:
+    the CPU's, and ``device``'s own where it is not the CPU. So a sampler or a score called mid-training does
+    not change the training's random stream (and exact resume)."""
+    device = torch.device(device)
+    return torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type)
+
 
 #: ``noise(n)`` -> ``n`` latent vectors ``(n, latent_dim)`` on the training device.
 Noise = Callable[[int], torch.Tensor]
@@ -78,7 +100,7 @@ def recalibrate_batch_norm(
     with it exact resume, is unchanged.
     """
     device = next(G.parameters()).device
-    with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
+    with forked_rng(device):
         update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), G)
 
 
@@ -92,11 +114,6 @@ def draw_samples(
     random state is forked, so drawing in the middle of training (a callback) leaves the
     training noise unchanged; G's train/eval mode is restored afterwards.
     """
-    was_training = G.training
-    G.eval()
-    device = next(G.parameters()).device
-    with torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type):
+    with eval_mode(G), forked_rng(next(G.parameters()).device):
         torch.manual_seed(seed)
-        out = torch.cat([to_unit(G(noise(min(batch_size, n - i)))).cpu() for i in range(0, n, batch_size)])
-    G.train(was_training)
-    return out
+        return torch.cat([to_unit(G(noise(min(batch_size, n - i)))).cpu() for i in range(0, n, batch_size)])

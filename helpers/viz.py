@@ -16,7 +16,7 @@ from torchvision.utils import make_grid
 
 from .data import to_unit
 from .history import History
-from .sampling import slerp
+from .sampling import eval_mode, slerp
 from .train import EpochEnd
 
 
@@ -119,8 +119,8 @@ class SampleRecorder:
 
     @torch.no_grad()
     def __call__(self, end: EpochEnd) -> None:
-        G = (self.generator if self.generator is not None else end.G).eval()
-        frame = grid_array(G(self.fixed_noise), self.nrow)
+        with eval_mode(self.generator if self.generator is not None else end.G) as G:
+            frame = grid_array(G(self.fixed_noise), self.nrow)
         self.frames.append(frame)
         self.epochs.append(end.epoch)
         if self.folder is not None:
@@ -206,7 +206,6 @@ def draw_zero_insertion(h_in: int, k: int, s: int, p: int, op: int, ax: plt.Axes
     ax.set_title(f"in {h_in}, k={k}, s={s}, p={p}, output_padding={op} -> out {h_out}")
 
 
-@torch.no_grad()
 def interpolation_explorer(G: nn.Module, noise_of_seed: Callable[[int], torch.Tensor], title: str = "") -> object:
     """An ipywidgets panel: pick two seeds, slide from one sample to the other.
 
@@ -215,14 +214,15 @@ def interpolation_explorer(G: nn.Module, noise_of_seed: Callable[[int], torch.Te
     """
     import ipywidgets as widgets  # optional: only this widget needs it, and headless machines may lack it
 
-    G.eval()
-
+    @torch.no_grad()  # the widget calls draw long after this function returned: each call sets its own mode
     def draw(seed_a: int, seed_b: int, t: float) -> None:
         z = slerp(noise_of_seed(seed_a), noise_of_seed(seed_b), t)
         path = torch.cat([slerp(noise_of_seed(seed_a), noise_of_seed(seed_b), s) for s in np.linspace(0, 1, 8)])
+        with eval_mode(G):
+            one, row = G(z), G(path)
         fig, (ax_big, ax_row) = plt.subplots(1, 2, figsize=(9, 3), gridspec_kw={"width_ratios": [1, 3]})
-        show_images(G(z), nrow=1, ax=ax_big, title=f"t = {t:.2f}")
-        show_images(G(path), nrow=8, ax=ax_row, title=f"seed {seed_a} -> seed {seed_b}")
+        show_images(one, nrow=1, ax=ax_big, title=f"t = {t:.2f}")
+        show_images(row, nrow=8, ax=ax_row, title=f"seed {seed_a} -> seed {seed_b}")
         if title:
             fig.suptitle(title)
         plt.show()

@@ -24,7 +24,7 @@ from helpers import (
     train_step,
 )
 from helpers.checkpoint import restore_rng
-from helpers.sampling import generator_ema, make_noise
+from helpers.sampling import eval_mode, generator_ema, make_noise
 from helpers.train import _resume as resume_from
 from helpers.viz import SampleRecorder, grid_array
 
@@ -218,6 +218,32 @@ def test_resuming_with_ema_from_a_run_without_one_is_a_clear_error(tmp_path) -> 
             progress=False,
             ema=generator_ema(G, 0.9),
         )
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["was-training", "was-eval"])
+def test_every_sampler_draws_in_eval_mode_and_gives_the_mode_back(training) -> None:
+    """Before, the recorder switched G to eval and left it there (relying on fit to switch back), and the
+    slerp explorer set eval once for all its later redraws; a sampler must leave G's mode as it found it."""
+    from helpers.viz import interpolation_explorer
+
+    G, *_, noise = tiny()
+    seen: list[bool] = []
+    G.register_forward_pre_hook(lambda module, args: seen.append(module.training))
+    G.train(training)
+    SampleRecorder(noise(4), nrow=2, generator=G)(EpochEnd(1, G, G, History()))
+    draw_samples(G, noise, 5)
+    recalibrate_batch_norm(G, noise, 8, samples=16)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("matplotlib.pyplot.show", lambda: None)
+        explorer = interpolation_explorer(
+            G, lambda seed: torch.randn(1, 8, generator=torch.Generator().manual_seed(seed))
+        )
+        explorer.children[2].value = 0.25  # move the slider: a redraw after the function returned
+    assert G.training is training
+    assert seen[:1] == [False] and seen[-2:] == [False, False]
+    with pytest.raises(RuntimeError), eval_mode(G):
+        raise RuntimeError("a failed draw")
+    assert G.training is training
 
 
 def test_sample_recorder_draws_the_given_generator_and_reloads_its_frames(tmp_path) -> None:
