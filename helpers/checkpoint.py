@@ -9,15 +9,15 @@ tensors, so no ``map_location`` can move them off the CPU, where ``torch.set_rng
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
+
+from .files import write_atomically
 
 #: What :func:`helpers.fit` writes; a checkpoint without these cannot be resumed.
 TRAINING_KEYS = ("G", "D", "opt_g", "opt_d", "history", "epoch", "step_in_epoch", "rng")
@@ -36,16 +36,7 @@ def save_checkpoint(path: str | Path, **state: object) -> None:
 
     A kill mid-write keeps the old file, and two writers never share a temporary file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as file:
-            torch.save(state, file)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda file: torch.save(state, file))
 
 
 def describe_file(path: str | Path) -> str:

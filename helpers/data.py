@@ -37,6 +37,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision.datasets import MNIST
 
 from . import env
+from .files import write_atomically
 
 CATS_SLUG = "spandan2/cats-faces-64x64-for-generative-models"
 CATS_FOLDER = "cats-faces-64x64-for-generative-models"
@@ -460,18 +461,12 @@ def _read_cache(cache: Path, n_files: int, size: int) -> torch.Tensor | None:
 
 def _write_cache(cache: Path, array: np.ndarray, prefix: str) -> None:
     """Save ``array`` as ``cache`` and remove older caches starting with ``prefix``; warn instead of failing."""
-    tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            np.save(f, array)
-        tmp.replace(cache)
+        write_atomically(cache, lambda file: np.save(file, array))
         for old in cache.parent.iterdir():
             if old.name.startswith(prefix) and old.suffix == ".npy" and old != cache:
                 old.unlink(missing_ok=True)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         _warn_cache_unwritable(cache.parent, exc)
 
 

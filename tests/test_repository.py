@@ -220,3 +220,12 @@ def test_setup_cells_and_badges_agree_with_the_repository_constant() -> None:
     assert {path for path, sites in badges.items() if len(sites) == 2} == names, (
         "each notebook: a Colab and a Kaggle badge"
     )
+
+
+def test_the_readme_map_names_every_module_of_helpers() -> None:
+    """ "Where things live" is the maintainer's map: a module it does not name is a module nobody finds."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Where things live") : readme.index("## Where data is looked for")]
+    mapped = set(re.findall(r"^\| `([\w/]+\.py)` \|", section, re.M))
+    modules = {p.relative_to(ROOT / "helpers").as_posix() for p in (ROOT / "helpers").rglob("*.py")} - {"__init__.py"}
+    assert modules == mapped, f"README map: missing {sorted(modules - mapped)}, stale {sorted(mapped - modules)}"
