@@ -62,8 +62,7 @@ VARIANTS: dict[str, dict] = {
 def run(name: str, steps: int, every: int, n: int, out: Path) -> None:
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
     setup = build(recipe, "cpu", seed=0)
-    precision = setup.precision
-    step = dict(autocast=precision.autocast(), scaler=precision.grad_scaler(), ema=setup.G_ema)
+    step = dict(precision=setup.precision, ema=setup.G_ema)
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     done, train_s = 0, 0.0
@@ -102,8 +101,7 @@ def rate(name: str, steps: int = 40, warmup: int = 10) -> dict:
     """Seconds per training step of ``name``, timed over ``steps`` after ``warmup`` (run alone: it is a timing)."""
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
     setup = build(recipe, "cpu", seed=0, limit=(warmup + steps) * recipe.batch_size)
-    precision = setup.precision
-    step = dict(autocast=precision.autocast(), scaler=precision.grad_scaler(), ema=setup.G_ema)
+    step = dict(precision=setup.precision, ema=setup.G_ema)
     batches = iter(setup.data)
     for _ in range(warmup):
         train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)

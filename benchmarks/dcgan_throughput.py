@@ -141,21 +141,21 @@ def reference(root: Path, device: torch.device, seconds: float, warmup: int, wor
     return {"images": images, "seconds": time.perf_counter() - start}
 
 
-#: Variant name -> (``fit(amp=...)``, channels_last as the recipe decides it).
+#: Variant name -> (``build(precision=...)``, channels_last as the recipe decides it).
 FIT_VARIANTS = {
-    "fit": (None, True),
-    "fit-fp32": (False, True),
-    "fit-bf16": (torch.bfloat16, True),
-    "fit-fp16": (torch.float16, True),
-    "fit-nchw": (None, False),
+    "fit": ("auto", True),
+    "fit-fp32": ("fp32", True),
+    "fit-bf16": ("bf16", True),
+    "fit-fp16": ("fp16", True),
+    "fit-nchw": ("auto", False),
 }
 
 
 def fast_path(images: torch.Tensor, device: torch.device, seconds: float, variant: str) -> dict:
     """``helpers.fit`` on the ``article-dcgan-cats`` recipe in the precision and layout of ``variant``."""
-    amp, channels_last = FIT_VARIANTS[variant]
+    precision, channels_last = FIT_VARIANTS[variant]
     recipe = dataclasses.replace(recipes.get_recipe(RECIPE), channels_last=channels_last)
-    setup = recipes.build(recipe, device, images=images, amp=amp)
+    setup = recipes.build(recipe, device, images=images, precision=precision)
 
     def run(seconds: float) -> tuple[int, float]:
         sync(device)

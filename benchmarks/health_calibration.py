@@ -58,7 +58,7 @@ def train(
         health=False,
         progress=False,
         saturating=saturating,
-        amp=setup.amp,
+        precision=setup.precision,
         ema=setup.G_ema,
     )
     return {

@@ -21,7 +21,7 @@ import torch
 from .cat_metrics import cat_scores
 from .checkpoint import CheckpointError, describe_file, load_generator, run_differences
 from .data import BadDataError, DataNotFoundError, describe_runtime
-from .env import get_device
+from .env import PRECISIONS, get_device
 from .health import TrainingDiverged
 from .metrics import mnist_scores
 from .recipes import RECIPES, build, get_recipe
@@ -29,8 +29,6 @@ from .runfolder import CHECKPOINT, RUN_INFO, RunFolderError, claim, read_run_inf
 from .sampling import draw_samples, make_noise
 from .viz import grid_array
 
-#: ``--precision`` choices and what they mean as ``fit(amp=...)``.
-PRECISIONS = {"auto": None, "fp32": False, "bf16": torch.bfloat16, "fp16": torch.float16}
 #: The seeds the command line takes (torch's generators take more, negative ones too).
 SEEDS = range(2**63)
 SEED_RANGE = "a whole number from 0 to 2**63 - 1"
@@ -95,7 +93,7 @@ def _train(args: argparse.Namespace) -> None:
             raise ValueError(
                 f"{out} holds a run of recipe {stored['recipe']!r}, not {args.recipe!r}: choose another --out."
             )
-        setup = build(args.recipe, device, seed=args.seed, limit=args.limit, amp=PRECISIONS[args.precision])
+        setup = build(args.recipe, device, seed=args.seed, limit=args.limit, precision=args.precision)
         images = len(setup.data.images)
         if args.limit is not None and images < args.limit:
             raise ValueError(

@@ -6,12 +6,11 @@ and CI all answer the same questions the same way.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform as _platform
 import random
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -130,66 +129,76 @@ def cuda_has_native_bf16(device: torch.device) -> bool:
     return torch.cuda.get_device_capability(device) >= (8, 0)
 
 
-@dataclass(frozen=True)
-class Precision:
-    """The numbers a training step computes in: float32, or autocast to ``dtype`` on ``device_type``.
+#: What :func:`choose_precision` (and ``fit``, ``build``, the CLI's ``--precision``) take: the device's measured
+#: choice, float32, or autocast to bfloat16 or to float16 (with a gradient scaler).
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
-    float16 comes with a gradient scaler (:meth:`grad_scaler`): float16 gradients underflow
-    without one. bfloat16 has float32's range and needs none.
+
+@dataclass
+class Precision:
+    """The numbers a training step computes in on ``device_type``: ``dtype`` float32, bfloat16 or float16.
+
+    It supplies what the step uses, always real objects: :attr:`autocast`, a ``torch.autocast`` context for the
+    forward passes and losses (disabled for float32), and :attr:`scaler`, a ``torch.amp.GradScaler`` that is
+    enabled for float16 only (float16 gradients underflow without one; bfloat16 has float32's range and needs
+    none). Disabled, both leave every number as float32 computes it. The scaler has state (its scale), so a
+    run makes its own Precision (:func:`choose_precision`). Raises ``ValueError`` for another ``dtype``.
     """
 
     device_type: str
-    #: ``None`` for float32, else ``torch.bfloat16`` or ``torch.float16``.
-    dtype: torch.dtype | None = None
+    dtype: torch.dtype = torch.float32
+    autocast: torch.autocast = field(init=False, repr=False, compare=False)
+    scaler: torch.amp.GradScaler = field(init=False, repr=False, compare=False)
 
-    def autocast(self) -> contextlib.AbstractContextManager:
-        """A context in which the forward passes (and losses) run: ``torch.autocast``, or nothing for float32."""
-        if self.dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(self.device_type, dtype=self.dtype)
-
-    def grad_scaler(self) -> torch.amp.GradScaler | None:
-        """A fresh ``torch.amp.GradScaler`` for float16, else ``None``."""
-        return torch.amp.GradScaler(self.device_type) if self.dtype == torch.float16 else None
+    def __post_init__(self) -> None:
+        if self.dtype not in _DTYPES.values():
+            raise ValueError(f"dtype={self.dtype}: use torch.float32, torch.bfloat16 or torch.float16.")
+        mixed = self.dtype != torch.float32
+        # a disabled autocast keeps the device's default dtype: torch 2.6 warns about float32 on MPS even disabled
+        self.autocast = torch.autocast(self.device_type, dtype=self.dtype if mixed else None, enabled=mixed)
+        self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.dtype == torch.float16)
 
     def __str__(self) -> str:
-        if self.dtype is None:
-            return "float32"
-        return "bfloat16 autocast" if self.dtype == torch.bfloat16 else "float16 autocast + gradient scaler"
+        return {
+            torch.float32: "float32",
+            torch.bfloat16: "bfloat16 autocast",
+            torch.float16: "float16 autocast + gradient scaler",
+        }[self.dtype]
 
 
-def choose_precision(device: torch.device | str, amp: bool | torch.dtype | None = None) -> Precision:
-    """The precision :func:`helpers.fit` trains in on ``device``.
+def choose_precision(device: torch.device | str, request: str = "auto", *, cpu_bf16: bool = False) -> Precision:
+    """The :class:`Precision` to train in on ``device`` for ``request``, one of :data:`PRECISIONS`.
 
-    ``amp=None`` (default) picks by measurement: float32 on a CPU, on Apple MPS and on GPUs with
-    native bf16 (compute capability >= 8.0: cuDNN's convolutions then run on TF32 tensor cores, and float32
-    NCHW measured fastest on an H200: ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed"); float16 +
-    gradient scaler on older GPUs (T4, V100, P100), whose tensor cores compute float16 only (not
-    measured here: no such GPU was at hand; ``scripts/gpu_check.py`` reports it on whichever GPU runs it).
-    ``amp=True`` asks for mixed precision: bf16 where native (CUDA >= 8.0; a CPU with AVX512-BF16 or
-    AMX), float16 + scaler on older GPUs; ``amp=False`` float32; ``torch.bfloat16`` or
-    ``torch.float16`` that dtype on any device (float16 on a CPU is for tests: it is slow there).
-    Raises ``ValueError`` for ``amp=True`` where no mixed precision pays off (other CPUs, MPS).
+    ``"auto"`` picks by measurement: float32 on Apple MPS, on GPUs with native bf16 (compute capability >= 8.0:
+    cuDNN's convolutions then run on TF32 tensor cores, and float32 NCHW measured fastest on an H200:
+    ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed") and on a CPU; float16 + gradient
+    scaler on older GPUs (T4, V100, P100), whose tensor cores compute float16 only (not measured here: no such
+    GPU was at hand; ``scripts/gpu_check.py`` reports it on whichever GPU runs it). ``cpu_bf16=True`` (a
+    recipe's :attr:`helpers.Recipe.cpu_bf16`) makes ``"auto"`` bfloat16 on a CPU with native bf16
+    (AVX512-BF16 or AMX), where it measured about 2x faster for the DCGAN. ``"fp32"`` is float32 anywhere;
+    ``"bf16"`` and ``"fp16"`` are that dtype on a CPU or a CUDA GPU (float16 on a CPU is for tests: it is
+    slow there). Raises ``ValueError`` for another word, and for ``"bf16"``/``"fp16"`` on another device.
     """
     device = torch.device(device)
-    if isinstance(amp, torch.dtype):
-        if amp not in (torch.bfloat16, torch.float16):
-            raise ValueError(f"amp={amp} is not a mixed-precision dtype: use torch.bfloat16 or torch.float16.")
-        return Precision(device.type, amp)
-    if amp is False or device.type not in ("cuda", "cpu") or (amp is None and device.type == "cpu"):
-        if amp is True:
-            raise ValueError(f"amp=True: no mixed precision is set up for {device.type}; pass amp=None or False.")
-        return Precision(device.type)
-    if device.type == "cpu":
-        if not cpu_has_native_bf16():
-            raise ValueError(
-                "amp=True needs a CUDA device or a CPU with native bf16 (AVX512-BF16 or AMX); "
-                "pass amp=None or False here."
-            )
-        return Precision("cpu", torch.bfloat16)
-    if cuda_has_native_bf16(device):
-        return Precision("cuda", torch.bfloat16 if amp else None)
-    return Precision("cuda", torch.float16)
+    if request not in PRECISIONS:
+        raise ValueError(f"precision={request!r}: use one of {', '.join(map(repr, PRECISIONS))}.")
+    if request == "auto":
+        if device.type == "cuda":
+            request = "fp32" if cuda_has_native_bf16(device) else "fp16"
+        else:
+            request = "bf16" if device.type == "cpu" and cpu_bf16 and cpu_has_native_bf16() else "fp32"
+    elif request != "fp32" and device.type not in ("cpu", "cuda"):
+        raise ValueError(
+            f"precision={request!r}: mixed precision is set up for CPUs and CUDA GPUs only, not {device.type}; "
+            "pass precision='auto' or 'fp32'."
+        )
+    return Precision(device.type, _DTYPES[request])
+
+
+#: A float32 :class:`Precision`, the default of the training steps: its disabled autocast and scaler hold no
+#: state and change nothing, so one serves every device.
+FLOAT32 = Precision("cpu")
 
 
 def seed_everything(seed: int) -> None:

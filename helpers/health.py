@@ -118,7 +118,7 @@ class HealthMonitor:
             raise TrainingDiverged(
                 f"Training diverged by step {first_step + len(window) - 1}: the float16 gradient scale fell to "
                 f"{loss_scale:.3g}, so the gradients overflow float16 at every step and no update is applied. "
-                f"Stopped. {kept} Train in float32 (amp=False, CLI --precision fp32) or with a lower learning "
+                f"Stopped. {kept} Train in float32 (precision='fp32', CLI --precision fp32) or with a lower learning "
                 f"rate. {_SEE_05}",
                 history,
             )

@@ -18,7 +18,7 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from .data import BadDataError, TensorBatches, load_cat_faces, load_mnist
-from .env import Precision, choose_precision, cpu_has_native_bf16
+from .env import Precision, choose_precision
 from .history import History
 from .models import (
     ArticleDCGANDiscriminator,
@@ -57,9 +57,9 @@ class Recipe:
     #: it measured faster: only together with bf16 autocast on a CPU, not in float32 there and not on CUDA
     #: (the figures: ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed").
     channels_last: bool = False
-    #: On CPUs with native bf16 (:func:`helpers.env.cpu_has_native_bf16`), train under bf16
-    #: autocast (``fit(amp=True)``): about 2x for the DCGAN. On CUDA the device's default applies
-    #: (:func:`helpers.env.choose_precision`).
+    #: On CPUs with native bf16 (:func:`helpers.env.cpu_has_native_bf16`), ``precision="auto"`` trains under
+    #: bf16 autocast: about 2x for the DCGAN. On CUDA the device's default applies
+    #: (:func:`helpers.env.choose_precision`, which takes this preference).
     cpu_bf16: bool = False
     #: Target for real images in the discriminator loss; below 1 is one-sided label smoothing.
     real_label: float = 1.0
@@ -287,16 +287,11 @@ class Setup:
     opt_d: torch.optim.Optimizer
     noise: Noise
     data: TensorBatches
-    #: What to pass as ``fit(amp=...)``: ``True`` for bf16 on a CPU that has it, else ``None`` (the
-    #: device's default, :func:`helpers.env.choose_precision`), or what ``build(amp=...)`` was given.
-    amp: bool | torch.dtype | None = None
+    #: The precision :meth:`fit` trains in, chosen by :func:`build` (``str(setup.precision)`` names it). It
+    #: holds the run's gradient scaler, so the calls of :meth:`fit` on this set-up continue one run.
+    precision: Precision
     #: The moving average of G's weights (recipes with ``ema_decay``), which :meth:`fit` keeps up to date.
     G_ema: AveragedModel | None = None
-
-    @property
-    def precision(self) -> Precision:
-        """The precision :meth:`fit` trains in (for printing: ``str(setup.precision)``)."""
-        return choose_precision(self.data.device, self.amp)
 
     @property
     def generator(self) -> nn.Module:
@@ -306,14 +301,19 @@ class Setup:
     def fit(self, **options: object) -> History:
         """``helpers.fit`` on this set-up with the recipe's precision and label settings.
 
-        Shorthand for ``fit(G, D, data, opt_g, opt_d, noise, amp=..., real_label=..., ema=..., **options)``,
+        Shorthand for ``fit(G, D, data, opt_g, opt_d, noise, precision=..., real_label=..., ema=..., **options)``,
         so that no caller trains a recipe with settings other than the ones it was measured with. The
         recipe's name joins ``run`` (stored in each checkpoint), so resuming another recipe's checkpoint
         is refused by name; every other setting of the recipe joins it too (:meth:`Recipe.settings`), so
         resuming a variant that kept its parent's name is refused, naming the setting that differs.
         """
         run = {"recipe": self.recipe.name} | (options.pop("run", None) or {}) | self.recipe.settings()
-        options = {"amp": self.amp, "real_label": self.recipe.real_label, "ema": self.G_ema, "run": run} | options
+        options = {
+            "precision": self.precision,
+            "real_label": self.recipe.real_label,
+            "ema": self.G_ema,
+            "run": run,
+        } | options
         return fit(self.G, self.D, self.data, self.opt_g, self.opt_d, self.noise, **options)
 
 
@@ -363,7 +363,7 @@ def build(
     seed: int = 0,
     images: torch.Tensor | None = None,
     limit: int | None = None,
-    amp: bool | torch.dtype | None = None,
+    precision: str = "auto",
 ) -> Setup:
     """Seed, set CPU threads, and build everything ``recipe`` (a name, or a :class:`Recipe`) needs on ``device``.
 
@@ -372,10 +372,10 @@ def build(
     ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
     hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
     CPU threads: the recipe's ``cpu_threads``, or for ``None`` one per available core.
-    ``amp``: the precision to train in (as :func:`helpers.fit` takes it); ``None`` is the recipe's
-    choice (bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``), else the device's default.
-    Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2 images (``limit``
-    is checked before anything is loaded); :class:`helpers.BadDataError` for images that are not uint8
+    ``precision``: one of :data:`helpers.env.PRECISIONS`, as :func:`helpers.choose_precision` takes it with the
+    recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else the
+    device's default). Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2
+    images (``limit`` is checked before anything is loaded); :class:`helpers.BadDataError` for images that are not uint8
     ``(N, C, H, W)`` or whose shape is not the one the recipe's generator makes.
     """
     recipe = recipe if isinstance(recipe, Recipe) else get_recipe(recipe)
@@ -393,10 +393,8 @@ def build(
     if recipe.dcgan_init:
         G.apply(dcgan_init)
         D.apply(dcgan_init)
-    if amp is None and recipe.cpu_bf16 and device.type == "cpu" and cpu_has_native_bf16():
-        amp = True
-    precision = choose_precision(device, amp)  # checked before anything is loaded
-    channels_last = recipe.channels_last and device.type == "cpu" and precision.dtype == torch.bfloat16
+    chosen = choose_precision(device, precision, cpu_bf16=recipe.cpu_bf16)  # checked before anything is loaded
+    channels_last = recipe.channels_last and device.type == "cpu" and chosen.dtype == torch.bfloat16
     G, D = G.to(device), D.to(device)
     if channels_last:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
@@ -414,6 +412,6 @@ def build(
         torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
         make_noise(recipe.latent_dim, device, recipe.noise),
         data,
-        amp,
+        chosen,
         generator_ema(G, recipe.ema_decay) if recipe.ema_decay else None,
     )

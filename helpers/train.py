@@ -35,7 +35,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .data import TensorBatches
-from .env import Precision, choose_precision
+from .env import FLOAT32, Precision, choose_precision
 from .health import HEALTH_EVERY, HealthMonitor, TrainingDiverged
 from .history import STEP_KEYS, History
 from .sampling import recalibrate_batch_norm
@@ -46,17 +46,14 @@ def _grad_norm(params: Sequence[torch.Tensor]) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]))
 
 
-def _apply(loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler | None) -> torch.Tensor:
-    """Backward + optimizer step (through the grad scaler under fp16); returns the grad norm."""
-    params = [p for group in opt.param_groups for p in group["params"]]
-    if scaler is None:
-        loss.backward()
-        norm = _grad_norm(params)
-        opt.step()
-        return norm
+def _apply(loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> torch.Tensor:
+    """Backward + optimizer step through ``scaler`` (which changes nothing unless float16); returns the grad norm.
+
+    A float16 scaler skips the step (and lowers its scale) when the gradients overflowed; the norm is then inf.
+    """
     scaler.scale(loss).backward()
-    scaler.unscale_(opt)
-    norm = _grad_norm(params)
+    scaler.unscale_(opt)  # the true gradients, for their norm
+    norm = _grad_norm([p for group in opt.param_groups for p in group["params"]])
     scaler.step(opt)
     scaler.update()
     return norm
@@ -69,21 +66,23 @@ def discriminator_step(
     opt_d: torch.optim.Optimizer,
     *,
     real_label: float = 1.0,
-    scaler: torch.amp.GradScaler | None = None,
-    autocast: contextlib.AbstractContextManager | None = None,
+    precision: Precision = FLOAT32,
 ) -> dict[str, torch.Tensor]:
     """Teach D to say 1 for real images and 0 for generated ones (one update).
 
-    ``fake`` must be detached from G: this step changes D only. ``real_label`` below
-    1 is one-sided label smoothing (notebook 05). Returns detached statistics.
+    ``real`` and ``fake``: ``(N, C, H, W)`` batches in [-1, 1]; ``fake`` must be detached from G: this step
+    changes D only. ``real_label`` below 1 is one-sided label smoothing (notebook 05). D's forward passes
+    and the loss run under ``precision.autocast``, the update goes through ``precision.scaler``
+    (:class:`helpers.Precision`). Returns detached statistics: ``loss_d``, ``d_real`` and ``d_fake`` (mean
+    probabilities in [0, 1]) and ``grad_norm_d``.
     """
     opt_d.zero_grad(set_to_none=True)
-    with autocast or contextlib.nullcontext():
+    with precision.autocast:
         logits_real, logits_fake = D(real), D(fake)
         loss = F.binary_cross_entropy_with_logits(
             logits_real, torch.full_like(logits_real, real_label)
         ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
-    norm = _apply(loss, opt_d, scaler)
+    norm = _apply(loss, opt_d, precision.scaler)
     return {
         "loss_d": loss.detach(),
         "d_real": torch.sigmoid(logits_real.detach().float()).mean(),
@@ -98,25 +97,25 @@ def generator_step(
     opt_g: torch.optim.Optimizer,
     *,
     saturating: bool = False,
-    scaler: torch.amp.GradScaler | None = None,
-    autocast: contextlib.AbstractContextManager | None = None,
+    precision: Precision = FLOAT32,
 ) -> dict[str, torch.Tensor]:
     """Teach G to make D say 1 for its images (one update of G through a frozen D).
 
-    The default is the non-saturating loss ``-log D(G(z))``; ``saturating=True`` uses
-    the original minimax ``log(1 - D(G(z)))``, whose gradient vanishes while D easily
-    spots the fakes (notebooks 02 and 05).
+    ``fake``: G's ``(N, C, H, W)`` batch, not detached. The default is the non-saturating loss
+    ``-log D(G(z))``; ``saturating=True`` uses the original minimax ``log(1 - D(G(z)))``, whose gradient
+    vanishes while D easily spots the fakes (notebooks 02 and 05). ``precision`` as in
+    :func:`discriminator_step`. Returns detached ``loss_g`` and ``grad_norm_g``.
     """
     opt_g.zero_grad(set_to_none=True)
     D.requires_grad_(False)  # gradients flow through D to G, but D's weights need none
     try:
-        with autocast or contextlib.nullcontext():
+        with precision.autocast:
             logits = D(fake)
             if saturating:
                 loss = -F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
             else:
                 loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-        norm = _apply(loss, opt_g, scaler)
+        norm = _apply(loss, opt_g, precision.scaler)
     finally:
         D.requires_grad_(True)
     return {"loss_g": loss.detach(), "grad_norm_g": norm}
@@ -130,8 +129,7 @@ def train_step(
     opt_g: torch.optim.Optimizer,
     opt_d: torch.optim.Optimizer,
     *,
-    autocast: contextlib.AbstractContextManager | None = None,
-    scaler: torch.amp.GradScaler | None = None,
+    precision: Precision = FLOAT32,
     saturating: bool = False,
     real_label: float = 1.0,
     ema: AveragedModel | None = None,
@@ -139,15 +137,15 @@ def train_step(
     """One training step: G draws a batch, D learns to tell it from ``real``, G learns to fool the new D.
 
     ``real``: ``(N, C, H, W)`` float in [-1, 1] on the training device; ``noise(n)`` draws latent
-    vectors there. Both networks' forward passes run inside ``autocast`` (mixed precision, see
-    :class:`helpers.env.Precision`); ``scaler`` guards float16 updates; ``ema`` (see
+    vectors there. Both networks' forward passes run under ``precision.autocast`` and both updates go through
+    ``precision.scaler`` (:class:`helpers.Precision`; the default is float32); ``ema`` (see
     :func:`helpers.sampling.generator_ema`) follows G after its update. Returns the step's statistics as one
     float32 row on the device, ordered as :data:`helpers.history.STEP_KEYS` (no host sync).
     """
-    with autocast or contextlib.nullcontext():
+    with precision.autocast:
         fake = G(noise(len(real)))
-    stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label, scaler=scaler, autocast=autocast)
-    stats |= generator_step(D, fake, opt_g, saturating=saturating, scaler=scaler, autocast=autocast)
+    stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label, precision=precision)
+    stats |= generator_step(D, fake, opt_g, saturating=saturating, precision=precision)
     if ema is not None:
         ema.update_parameters(G)
     return torch.stack([stats[k].float() for k in STEP_KEYS])
@@ -170,7 +168,7 @@ def _resume(
     opt_g: torch.optim.Optimizer,
     opt_d: torch.optim.Optimizer,
     data: TensorBatches,
-    scaler: torch.amp.GradScaler | None,
+    scaler: torch.amp.GradScaler,
     ema: AveragedModel | None,
     run: dict | None = None,
 ) -> tuple[History, int, int]:
@@ -198,7 +196,7 @@ def _resume(
         load_weights(ema, state["G_ema"], "averaged generator", checkpoint)
     opt_g.load_state_dict(state["opt_g"])
     opt_d.load_state_dict(state["opt_d"])
-    if scaler is not None and "scaler" in state:
+    if state.get("scaler"):  # {} from a disabled scaler; absent in older checkpoints
         scaler.load_state_dict(state["scaler"])
     restore_rng(state["rng"], data.batch_rng)
     return History.from_dict(state["history"]), int(state["epoch"]), int(state["step_in_epoch"])
@@ -268,7 +266,7 @@ class _Budget:
 
 def _check(
     monitor: HealthMonitor | None,
-    scaler: torch.amp.GradScaler | None,
+    scaler: torch.amp.GradScaler,
     history: History,
     budget: _Budget,
     rows: list[torch.Tensor],
@@ -284,7 +282,7 @@ def _check(
                 torch.stack(rows[checked:]).cpu(),
                 history.steps + checked,
                 history,
-                scaler.get_scale() if scaler is not None else None,
+                scaler.get_scale() if scaler.is_enabled() else None,
             )
         except TrainingDiverged:
             history.extend(rows)
@@ -374,7 +372,7 @@ def fit(
     checkpoint: str | Path | None = None,
     resume: bool = False,
     progress: bool = True,
-    amp: bool | torch.dtype | None = None,
+    precision: str | Precision = "auto",
     saturating: bool = False,
     real_label: float = 1.0,
     health: bool = True,
@@ -392,9 +390,10 @@ def fit(
     interrupted (on CPU). A checkpoint resumes on any device, whichever one wrote it.
     Budgets count the whole run, resumed parts included.
 
-    ``amp`` chooses the precision (:func:`helpers.env.choose_precision`: ``None`` measures-based
-    default per device, ``True`` mixed precision, ``False`` float32, or a dtype); both
-    networks' forward passes run under it.
+    ``precision``: one of :data:`helpers.env.PRECISIONS` (``"auto"``, the device's measured choice, ``"fp32"``,
+    ``"bf16"``, ``"fp16"``; :func:`helpers.choose_precision` decides), or a :class:`helpers.Precision` for
+    ``data``'s device type (a recipe's, :attr:`helpers.Setup.precision`); both networks' forward passes run
+    under it. ``ValueError`` for a request the device cannot use, or a Precision for another device type.
 
     With ``health=True`` every :data:`HEALTH_EVERY` steps (one device sync each) the
     run is checked for signs of failure (:class:`helpers.health.HealthMonitor`): a discriminator
@@ -416,8 +415,14 @@ def fit(
     next epoch and extends it. ``ValueError`` when it ends inside an epoch, or with a resume.
     """
     budget = _Budget(epochs, max_seconds, progress)
-    precision: Precision = choose_precision(data.device, amp)
-    scaler = precision.grad_scaler()
+    if not isinstance(precision, Precision):
+        precision = choose_precision(data.device, precision)
+    if precision.device_type != data.device.type:
+        raise ValueError(
+            f"precision is set up for {precision.device_type}, the data is on {data.device.type}: pass "
+            f"precision='auto' (or another word), or a Precision made by choose_precision({str(data.device)!r}, ...)."
+        )
+    scaler = precision.scaler
     resuming = resume and checkpoint is not None and Path(checkpoint).exists()
     history, epoch, skip = _continued(history, resuming)
     if resuming:
@@ -430,13 +435,12 @@ def fit(
         noise=noise,
         opt_g=opt_g,
         opt_d=opt_d,
-        autocast=precision.autocast(),
-        scaler=scaler,
+        precision=precision,
         saturating=saturating,
         real_label=real_label,
         ema=ema,
     )
-    monitor = HealthMonitor(saturating, checkpoint, scaled=scaler is not None) if health else None
+    monitor = HealthMonitor(saturating, checkpoint, scaled=scaler.is_enabled()) if health else None
     check = partial(_check, monitor, scaler, history, budget)
     G.train()
     D.train()

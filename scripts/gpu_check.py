@@ -12,7 +12,8 @@ Checks (all in FAST mode, ``GAN_FAST=1``; real data where ``GAN_DATA_DIR`` point
 * ``cross-device A->B``: a run checkpointed on device A resumed on device B (CPU and the GPU, both ways).
 * ``fp16``: ``dcgan-cats`` with ``--precision fp16`` (what GPUs without native bf16 get): 3 epochs, finite
   losses, a finite gradient scale.
-* ``autocast DTYPE``: in this process, both networks' outputs come out in DTYPE under ``fit(amp=DTYPE)``.
+* ``autocast WORD``: in this process, both networks' outputs come out in that dtype under ``fit(precision=WORD)``
+  (``bf16``, ``fp16``).
 * ``throughput``: ``benchmarks/dcgan_throughput.py`` on the device, every variant, its ratios printed.
 
 The subprocess checks run side by side (the machine's cores and the GPU are shared by them: this is a
@@ -37,7 +38,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import RECIPES, MLPDiscriminator, MLPGenerator, TensorBatches, fit, make_noise  # noqa: E402
+from helpers import RECIPES, MLPDiscriminator, MLPGenerator, TensorBatches, choose_precision, fit, make_noise  # noqa: E402
 
 Result = tuple[bool, str]
 
@@ -107,8 +108,9 @@ def fp16(device: str) -> Result:
         return ok and "float16 autocast + gradient scaler" in log, tail(log, 2)
 
 
-def autocast_dtypes(device: str, dtype: torch.dtype) -> Result:
-    """Both networks' outputs in ``dtype`` under ``fit(amp=dtype)`` on ``device``."""
+def autocast_dtypes(device: str, precision: str) -> Result:
+    """Both networks' outputs in the dtype of ``precision`` (``"bf16"``, ``"fp16"``) under ``fit`` on ``device``."""
+    dtype = choose_precision(device, precision).dtype
     torch.manual_seed(0)
     G = MLPGenerator(8, (16,), image_shape=(1, 4, 4)).to(device)
     D = MLPDiscriminator((1, 4, 4), hidden=(16,)).to(device)
@@ -125,7 +127,7 @@ def autocast_dtypes(device: str, dtype: torch.dtype) -> Result:
         make_noise(8, device),
         epochs=2,
         progress=False,
-        amp=dtype,
+        precision=precision,
     )
     return seen == {"G": {dtype}, "D": {dtype}}, f"output dtypes {seen}"
 
@@ -175,9 +177,9 @@ def main() -> None:
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, (os.cpu_count() or 2) // 2))) as pool:
         list(pool.map(timed, jobs))
     if "autocast" not in skip:
-        for dtype in (torch.bfloat16, torch.float16):
-            jobs[f"autocast {dtype}"] = lambda d=dtype: autocast_dtypes(gpu, d)
-            timed(f"autocast {dtype}")
+        for precision in ("bf16", "fp16"):
+            jobs[f"autocast {precision}"] = lambda p=precision: autocast_dtypes(gpu, p)
+            timed(f"autocast {precision}")
     if "throughput" not in skip:
 
         def throughput() -> Result:

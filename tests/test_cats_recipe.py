@@ -36,11 +36,11 @@ def test_recipe_shapes_init_and_layout() -> None:
     assert batch.shape == (128, 3, 64, 64)
     # CPU fast path: bf16 autocast + channels_last only where the CPU has bf16 instructions
     native = cpu_has_native_bf16()
-    assert setup.amp is (True if native else None)
     assert batch.is_contiguous(memory_format=torch.channels_last) is native
     assert convs[1].weight.is_contiguous(memory_format=torch.channels_last) is native
-    assert setup.precision.dtype is (torch.bfloat16 if native else None)
-    assert setup.precision.grad_scaler() is None
+    assert setup.precision.dtype is (torch.bfloat16 if native else torch.float32)
+    assert str(setup.precision) == ("bfloat16 autocast" if native else "float32")
+    assert not setup.precision.scaler.is_enabled()
     assert not RECIPES["vanilla-gan-mnist"].channels_last and not RECIPES["vanilla-gan-mnist"].dcgan_init
 
 

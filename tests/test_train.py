@@ -24,6 +24,7 @@ from helpers import (
     train_step,
 )
 from helpers.checkpoint import restore_rng
+from helpers.env import FLOAT32
 from helpers.sampling import eval_mode, generator_ema, make_noise
 from helpers.train import _resume as resume_from
 from helpers.viz import SampleRecorder, grid_array
@@ -336,7 +337,7 @@ def test_resume_puts_every_state_on_the_training_device(tmp_path) -> None:
     G, D = G.to("meta"), D.to("meta")
     opt_g, opt_d = torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
     ema = generator_ema(G, 0.9)
-    history, epoch, step = resume_from(tmp_path / "c.pt", G, D, opt_g, opt_d, data, None, ema)
+    history, epoch, step = resume_from(tmp_path / "c.pt", G, D, opt_g, opt_d, data, FLOAT32.scaler, ema)
     assert (epoch, step, history.epochs) == (1, 0, 1)
     tensors = [*G.state_dict().values(), *D.state_dict().values(), *ema.module.state_dict().values()]
     tensors += [v for opt in (opt_g, opt_d) for s in opt.state.values() for k, v in s.items() if k != "step"]
