@@ -359,6 +359,20 @@ def _end_epoch(
     D.train()
 
 
+@contextlib.contextmanager
+def _noting_kept_checkpoint(checkpoint: str | Path | None) -> Iterator[None]:
+    """Let a :class:`TrainingDiverged` raised in the block say which checkpoint was kept (it saves none)."""
+    try:
+        yield
+    except TrainingDiverged as exc:
+        exc.note(
+            f"The last checkpoint ({checkpoint}, from before this failure) was kept."
+            if checkpoint is not None
+            else "No checkpoint was being written."
+        )
+        raise
+
+
 def fit(
     G: nn.Module,
     D: nn.Module,
@@ -435,11 +449,11 @@ def fit(
         real_label=real_label,
         ema=ema,
     )
-    monitor = HealthMonitor(saturating, checkpoint, scaled=scaler is not None) if health else None
+    monitor = HealthMonitor(saturating, scaled=scaler is not None) if health else None
     check = partial(_check, monitor, scaler, history, budget)
     G.train()
     D.train()
-    with budget.running(history, len(data)):
+    with budget.running(history, len(data)), _noting_kept_checkpoint(checkpoint):
         while budget.more_epochs(epoch, history):
             batch_rng = data.batch_rng.get_state()
             done = _train_epoch(step, data, skip, history, budget, check)
