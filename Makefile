@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # What the tests run with: small sizes, no downloads, no GPU, no windows, and one torch thread per pytest worker
-# (two workers of two threads each on two cores ran several times slower: `benchmarks/README.md`, "Test time").
+# (two workers of two threads each on two cores share them worse: `benchmarks/README.md`, "Test time").
 TEST_ENV := GAN_FAST=1 GAN_OFFLINE=1 GAN_DEVICE=cpu PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 # A second environment with the oldest torch/torchvision that requirements.txt admits (constraints-oldest.txt).
 OLDEST := .venv-oldest

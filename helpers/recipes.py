@@ -279,9 +279,8 @@ def cpu_cores() -> int:
 def cpu_threads(recipe: Recipe) -> int:
     """The torch threads :func:`build` trains ``recipe`` with on a CPU: the recipe's ``cpu_threads``, or one per
     available core, capped by ``OMP_NUM_THREADS`` when it is set (a user running several jobs side by side sets
-    it, and ``make test`` does for its two parallel workers: two jobs of two threads each on two cores run
-    several times slower than one thread each). Raises ``ValueError`` for an ``OMP_NUM_THREADS`` that is not a
-    positive whole number."""
+    it, and ``make test`` does for its two parallel workers: ``benchmarks/README.md``, "Test time").
+    Raises ``ValueError`` for an ``OMP_NUM_THREADS`` that is not a positive whole number."""
     wanted = recipe.cpu_threads or cpu_cores()
     limit = os.environ.get("OMP_NUM_THREADS", "").strip()
     if not limit:

@@ -123,8 +123,7 @@ def test_the_network_fingerprint_ignores_how_torch_words_a_layer_and_follows_its
 
 @pytest.mark.parametrize(("omp", "threads"), [(None, 2), ("1", 1), ("8", 2)])
 def test_build_keeps_to_omp_num_threads_when_it_is_set(monkeypatch, omp, threads) -> None:
-    """Two test workers of two threads each on two cores ran several times slower than one thread each;
-    build used to set the recipe's thread count over a user's OMP_NUM_THREADS."""
+    """build used to set the recipe's thread count over a user's OMP_NUM_THREADS (make test sets it to 1)."""
     before = torch.get_num_threads()
     if omp is None:
         monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
