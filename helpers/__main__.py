@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from .cat_metrics import cat_scores
-from .checkpoint import CheckpointError, describe_file, load_generator, run_differences
+from .checkpoint import CheckpointError, describe_file, load_generator, require_same_run
 from .data import BadDataError, DataNotFoundError, describe_runtime
 from .env import PRECISIONS, get_device
 from .health import TrainingDiverged
@@ -32,14 +32,8 @@ from .viz import grid_array
 #: The seeds the command line takes (torch's generators take more, negative ones too).
 SEEDS = range(2**63)
 SEED_RANGE = "a whole number from 0 to 2**63 - 1"
-#: How each run setting reads in a message: the option that sets it.
-SETTING_NAMES = {
-    "recipe": "recipe {}",
-    "seed": "--seed {}",
-    "limit": "--limit {}",
-    "images": "{} training images",
-    "batch_size": "batch size {}",
-}
+#: What to do when --out holds a run with other settings.
+OTHER_RUN = "choose another --out, or pass the same settings."
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,10 +72,6 @@ def _check_train_args(args: argparse.Namespace, batch_size: int) -> None:
         raise ValueError(f"--out {out}: {file_above} is a file, so no folder can be made under it.")
 
 
-def _setting(key: str, value: object) -> str:
-    return "no --limit" if key == "limit" and value is None else SETTING_NAMES.get(key, key + " {}").format(value)
-
-
 def _train(args: argparse.Namespace) -> None:
     _check_train_args(args, RECIPES[args.recipe].batch_size)
     device = _device(args.device)
@@ -89,10 +79,7 @@ def _train(args: argparse.Namespace) -> None:
     ckpt, meta = out / CHECKPOINT, out / RUN_INFO
     with claim(out):
         stored = stored_run(out)
-        if stored is not None and stored.get("recipe") != args.recipe:
-            raise ValueError(
-                f"{out} holds a run of recipe {stored['recipe']!r}, not {args.recipe!r}: choose another --out."
-            )
+        require_same_run(stored, {"recipe": args.recipe}, out, OTHER_RUN)  # before loading another recipe's data
         setup = build(args.recipe, device, seed=args.seed, limit=args.limit, precision=args.precision)
         images = len(setup.data.images)
         if args.limit is not None and images < args.limit:
@@ -107,13 +94,7 @@ def _train(args: argparse.Namespace) -> None:
             "images": images,
             "batch_size": setup.data.batch_size,
         }
-        differ = run_differences(stored or {}, run)
-        if differ:
-            there = ", ".join(_setting(k, old) for k, (old, _) in differ.items())
-            here = ", ".join(_setting(k, new) for k, (_, new) in differ.items())
-            raise ValueError(
-                f"{out} holds a run with {there}, not {here}: choose another --out, or pass the same settings."
-            )
+        require_same_run(stored, run, out, OTHER_RUN)
         if ckpt.exists():
             print(f"resuming from {ckpt}")
         print(f"training {args.recipe} on {device} in {setup.precision}")

@@ -138,14 +138,29 @@ def require_training_checkpoint(state: Mapping, path: str | Path) -> None:
         )
 
 
-def run_differences(saved: Mapping, wanted: Mapping) -> dict[str, tuple]:
-    """``{name: (saved value, wanted value)}`` for each setting both records hold and that differs."""
-    return {key: (saved[key], wanted[key]) for key in wanted if key in saved and saved[key] != wanted[key]}
+def require_same_run(stored: Mapping | None, wanted: Mapping, source: str | Path, remedy: str) -> None:
+    """Raise :class:`CheckpointError` unless ``stored`` and ``wanted`` are one run: equal in every setting both hold.
 
-
-def describe_differences(differ: Mapping[str, tuple]) -> str:
-    """``"lr_g 0.0002, not 0.001, batch_size 128, not 64"``: each differing setting, stored value first."""
-    return ", ".join(f"{k} {old!r}, not {new!r}" for k, (old, new) in differ.items())
+    ``stored``: the settings a run folder or checkpoint records (the ``run`` entry :func:`helpers.fit` writes, or
+    ``run.json``), ``None`` when it records none; ``wanted``: the settings asked for now (the recipe's name under
+    ``"recipe"``, its :meth:`~helpers.recipes.Recipe.settings`, the CLI's seed, limit, ...). A setting only one of
+    them holds is not compared. The message starts with ``source`` (the file or folder) and names each difference,
+    stored value first: ``"holds a run of recipe 'a', not 'b' (its lr_g, networks differ too)"`` when the recipe
+    differs, else ``"holds a run with other settings (seed 0, not 1, limit 64, not None)"``; then ``remedy``, what
+    to do instead (e.g. ``"choose another --out, or pass the same settings."``).
+    """
+    stored = stored or {}
+    differ = {key: (stored[key], new) for key, new in wanted.items() if key in stored and stored[key] != new}
+    if not differ:
+        return
+    recipe = differ.pop("recipe", None)
+    if recipe is None:
+        listed = ", ".join(f"{key} {old!r}, not {new!r}" for key, (old, new) in differ.items())
+        held = f"a run with other settings ({listed})"
+    else:
+        also = f" (its {', '.join(differ)} differ too)" if differ else ""
+        held = f"a run of recipe {recipe[0]!r}, not {recipe[1]!r}{also}"
+    raise CheckpointError(f"{source} holds {held}: {remedy}")
 
 
 def _unwrapped(state: Mapping, model: nn.Module) -> dict:
@@ -239,24 +254,19 @@ def load_generator(
     An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), run=..., ...)``, half
     precision allowed. With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
     The weights land on ``G``'s device whatever ``map_location`` says. ``recipe``: the name of the recipe ``G``
-    was built from; a file that names another recipe (in its ``run``) is refused by name. ``settings``: the
-    recipe's settings (``Recipe.settings()``); a file written with other values of any of them (a variant that
-    kept its parent's name) is refused, naming each. Raises :class:`CheckpointError`, naming what the file is
+    was built from; ``settings``: the recipe's settings (``Recipe.settings()``). A file whose ``run`` names another
+    recipe, or other values of any of those settings (a variant that kept its parent's name), is refused by
+    :func:`require_same_run`, naming each difference. Raises :class:`CheckpointError`, naming what the file is
     when it holds no generator (a bare state dict, another dict, ...), the two recipes, or the settings.
     """
     state = load_checkpoint(checkpoint, map_location)
-    run = state.get("run") if isinstance(state.get("run"), Mapping) else {}
-    saved = run.get("recipe")
-    if recipe is not None and saved is not None and saved != recipe:
-        raise CheckpointError(
-            f"{checkpoint} holds a generator of recipe {saved!r}, not {recipe!r}: build {saved!r} to load it."
-        )
-    differ = run_differences(run, settings or {})
-    if differ:
-        raise CheckpointError(
-            f"{checkpoint} holds a generator trained with other settings ({describe_differences(differ)}): "
-            "build the networks with the settings it was trained with to load it."
-        )
+    run = state.get("run") if isinstance(state.get("run"), Mapping) else None
+    require_same_run(
+        run,
+        ({} if recipe is None else {"recipe": recipe}) | dict(settings or {}),
+        checkpoint,
+        "build the networks of the recipe and settings it was trained with to load it.",
+    )
     if averaged and isinstance(state.get("G_ema"), Mapping):
         weights = {k.removeprefix("module."): v for k, v in state["G_ema"].items() if k.startswith("module.")}
     elif "G" in state:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import torch
 
@@ -41,12 +40,21 @@ class TrainingDiverged(FloatingPointError):
     """Training diverged (a NaN/inf loss, or a collapsed float16 gradient scale); nothing of it was saved.
 
     ``history`` holds the steps up to the last completed epoch's checkpoint plus the
-    failing window, for plotting what led to the blow-up.
+    failing window, for plotting what led to the blow-up. The message is ``what`` (what happened)
+    followed by ``advice`` (what to try); :meth:`note` puts a sentence between them.
     """
 
-    def __init__(self, message: str, history: History) -> None:
-        super().__init__(message)
-        self.history = history
+    def __init__(self, what: str, history: History, advice: str = "") -> None:
+        self.what, self.history, self.advice = what, history, advice
+        super().__init__(self._message())
+
+    def note(self, sentence: str) -> None:
+        """Add ``sentence`` (such as which checkpoint was kept) after what happened and before the advice."""
+        self.what = f"{self.what} {sentence}"
+        self.args = (self._message(),)
+
+    def _message(self) -> str:
+        return f"{self.what} {self.advice}" if self.advice else self.what
 
 
 class HealthMonitor:
@@ -60,8 +68,8 @@ class HealthMonitor:
     (:class:`GANHealthWarning`) is issued at most once, and not before step :data:`HEALTH_WARMUP`.
     """
 
-    def __init__(self, saturating: bool = False, checkpoint: str | Path | None = None, scaled: bool = False) -> None:
-        self.saturating, self.checkpoint, self.scaled = saturating, checkpoint, scaled
+    def __init__(self, saturating: bool = False, scaled: bool = False) -> None:
+        self.saturating, self.scaled = saturating, scaled
         self.warned: set[str] = set()
 
     def check(self, window: torch.Tensor, first_step: int, history: History, loss_scale: float | None = None) -> None:
@@ -100,27 +108,22 @@ class HealthMonitor:
     ) -> None:
         watched = [STEP_KEYS.index(k) for k in STEP_KEYS if k.startswith("loss") or not self.scaled]
         finite = torch.isfinite(window[:, watched]).all(1)
-        kept = (
-            f"The last checkpoint ({self.checkpoint}, from before this failure) was kept."
-            if self.checkpoint is not None
-            else "No checkpoint was being written."
-        )
         if not bool(finite.all()):
             bad = int((~finite).nonzero()[0])
             row = dict(zip(STEP_KEYS, window[bad].tolist()))
             raise TrainingDiverged(
                 f"Training diverged at step {first_step + bad}: loss D {row['loss_d']}, loss G {row['loss_g']}, "
-                f"grad norms D {row['grad_norm_d']:.3g}, G {row['grad_norm_g']:.3g}. Stopped. {kept} Try a "
-                f"lower learning rate, spectral normalisation in D, or checking the data for NaNs. {_SEE_05}",
+                f"grad norms D {row['grad_norm_d']:.3g}, G {row['grad_norm_g']:.3g}. Stopped.",
                 history,
+                "Try a lower learning rate, spectral normalisation in D, or checking the data for NaNs. " + _SEE_05,
             )
         if loss_scale is not None and not (loss_scale >= HEALTH_MIN_LOSS_SCALE and math.isfinite(loss_scale)):
             raise TrainingDiverged(
                 f"Training diverged by step {first_step + len(window) - 1}: the float16 gradient scale fell to "
                 f"{loss_scale:.3g}, so the gradients overflow float16 at every step and no update is applied. "
-                f"Stopped. {kept} Train in float32 (precision='fp32', CLI --precision fp32) or with a lower learning "
-                f"rate. {_SEE_05}",
+                "Stopped.",
                 history,
+                "Train in float32 (precision='fp32', CLI --precision fp32) or with a lower learning rate. " + _SEE_05,
             )
 
     def _warn(self, kind: str, message: str) -> None:

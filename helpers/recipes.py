@@ -276,6 +276,20 @@ def cpu_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def cpu_threads(recipe: Recipe) -> int:
+    """The torch threads :func:`build` trains ``recipe`` with on a CPU: the recipe's ``cpu_threads``, or one per
+    available core, capped by ``OMP_NUM_THREADS`` when it is set (a user running several jobs side by side sets
+    it, and ``make test`` does for its two parallel workers: ``benchmarks/README.md``, "Test time").
+    Raises ``ValueError`` for an ``OMP_NUM_THREADS`` that is not a positive whole number."""
+    wanted = recipe.cpu_threads or cpu_cores()
+    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if not limit:
+        return wanted
+    if not limit.isdigit() or int(limit) < 1:
+        raise ValueError(f"OMP_NUM_THREADS={limit!r} is not a positive whole number: set it to e.g. 1, or unset it.")
+    return min(wanted, int(limit))
+
+
 @dataclass
 class Setup:
     """A recipe made concrete on a device: models, optimizers, noise and batches."""
@@ -371,7 +385,7 @@ def build(
 
     ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
     hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
-    CPU threads: the recipe's ``cpu_threads``, or for ``None`` one per available core.
+    CPU threads: :func:`cpu_threads` (the recipe's, or one per core; at most ``OMP_NUM_THREADS`` when set).
     ``precision``: one of :data:`helpers.env.PRECISIONS`, as :func:`helpers.choose_precision` takes it with the
     recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else the
     device's default). Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2
@@ -386,7 +400,7 @@ def build(
         )
     device = torch.device(device)
     if device.type == "cpu":
-        torch.set_num_threads(recipe.cpu_threads or cpu_cores())
+        torch.set_num_threads(cpu_threads(recipe))
     torch.manual_seed(seed)
     G, D = recipe.networks()
     image_shape = _image_shape(G, recipe.latent_dim)

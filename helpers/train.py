@@ -26,12 +26,11 @@ from tqdm.auto import tqdm
 from .checkpoint import (
     CheckpointError,
     capture_rng,
-    describe_differences,
     load_checkpoint,
     load_weights,
+    require_same_run,
     require_training_checkpoint,
     restore_rng,
-    run_differences,
     save_checkpoint,
 )
 from .data import TensorBatches
@@ -175,16 +174,16 @@ def _resume(
     """Load a :func:`fit` checkpoint into the models, optimisers and random states; (history, epoch, step).
 
     Refuses (:class:`CheckpointError`) a file that is no training checkpoint, and one whose stored run
-    settings differ from ``run``, naming each difference.
+    settings differ from ``run`` (:func:`helpers.checkpoint.require_same_run`, naming each difference).
     """
     state = load_checkpoint(checkpoint)  # onto the CPU: load_state_dict moves each tensor to its device
     require_training_checkpoint(state, checkpoint)
-    differ = run_differences(state.get("run") or {}, run or {})
-    if differ:
-        raise CheckpointError(
-            f"{checkpoint} was written by a run with other settings ({describe_differences(differ)}): "
-            "resuming would mix two runs. Use another checkpoint path, or the same settings."
-        )
+    require_same_run(
+        state.get("run"),
+        run or {},
+        checkpoint,
+        "resuming would mix two runs. Use another checkpoint path, or the same settings.",
+    )
     load_weights(G, state["G"], "generator", checkpoint)
     load_weights(D, state["D"], "discriminator", checkpoint)
     if ema is not None:
@@ -358,6 +357,20 @@ def _end_epoch(
     D.train()
 
 
+@contextlib.contextmanager
+def _noting_kept_checkpoint(checkpoint: str | Path | None) -> Iterator[None]:
+    """Let a :class:`TrainingDiverged` raised in the block say which checkpoint was kept (it saves none)."""
+    try:
+        yield
+    except TrainingDiverged as exc:
+        exc.note(
+            f"The last checkpoint ({checkpoint}, from before this failure) was kept."
+            if checkpoint is not None
+            else "No checkpoint was being written."
+        )
+        raise
+
+
 def fit(
     G: nn.Module,
     D: nn.Module,
@@ -440,11 +453,11 @@ def fit(
         real_label=real_label,
         ema=ema,
     )
-    monitor = HealthMonitor(saturating, checkpoint, scaled=scaler.is_enabled()) if health else None
+    monitor = HealthMonitor(saturating, scaled=scaler.is_enabled()) if health else None
     check = partial(_check, monitor, scaler, history, budget)
     G.train()
     D.train()
-    with budget.running(history, len(data)):
+    with budget.running(history, len(data)), _noting_kept_checkpoint(checkpoint):
         while budget.more_epochs(epoch, history):
             batch_rng = data.batch_rng.get_state()
             done = _train_epoch(step, data, skip, history, budget, check)

@@ -17,6 +17,7 @@ from PIL import Image
 from torch import nn
 
 from helpers import CheckpointError, MLPDiscriminator, MLPGenerator, TensorBatches, fit, load_generator, save_checkpoint
+from helpers.checkpoint import require_same_run
 from helpers.sampling import make_noise
 
 
@@ -159,6 +160,18 @@ def test_saves_use_unique_temporary_files_and_clean_up(tmp_path, monkeypatch) ->
     assert len(set(written)) == 3 and all(Path(w).parent == tmp_path for w in written)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.pt"]
     assert torch.load(tmp_path / "c.pt", weights_only=True)["x"].item() == 1.0
+
+
+def test_one_check_decides_whether_two_records_are_one_run() -> None:
+    """``require_same_run`` compares the settings both records hold, and names every one that differs."""
+    stored = {"recipe": "a", "seed": 0, "lr_g": 1e-3, "limit": None}
+    require_same_run(None, stored, "f.pt", "do x.")  # a new run, or a file that records no settings
+    require_same_run(stored, {"seed": 0, "images": 64}, "f.pt", "do x.")  # a setting only one holds is not compared
+    with pytest.raises(CheckpointError, match=r"^f\.pt holds a run with other settings \(seed 0, not 1, limit None, "):
+        require_same_run(stored, {"seed": 1, "limit": 64}, "f.pt", "do x.")
+    with pytest.raises(CheckpointError) as info:
+        require_same_run(stored, {"recipe": "b", "seed": 1, "lr_g": 2e-3, "limit": None}, "f.pt", "do x.")
+    assert str(info.value) == "f.pt holds a run of recipe 'a', not 'b' (its seed, lr_g differ too): do x."
 
 
 def test_fit_stores_the_run_settings_and_refuses_to_mix_runs(tmp_path) -> None:

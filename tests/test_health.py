@@ -59,6 +59,23 @@ def test_nan_raises_with_step_and_pointer() -> None:
         HealthMonitor().check(w, 100, History())
 
 
+def test_the_monitor_knows_no_files_and_fit_says_what_was_kept() -> None:
+    """The sentence about the checkpoint comes from fit, which writes it, between what happened and the advice.
+
+    Before, the monitor took the checkpoint path to write that sentence, and without one claimed none was written."""
+    w = window()
+    w[7, STEP_KEYS.index("loss_g")] = float("nan")
+    with pytest.raises(TrainingDiverged) as info:
+        HealthMonitor().check(w, 100, History())
+    assert "checkpoint" not in str(info.value) and "Stopped. Try a lower learning rate" in str(info.value)
+    G, D, data, opt_g, opt_d, noise = tiny()
+    for group in opt_d.param_groups:
+        group["lr"] = float("nan")
+    with pytest.raises(TrainingDiverged, match=r"Stopped\. No checkpoint was being written\. Try a lower") as info:
+        fit(G, D, data, opt_g, opt_d, noise, epochs=1, progress=False)
+    assert 0 < info.value.history.steps <= len(data)
+
+
 def test_fit_stops_on_nan_and_keeps_the_last_good_checkpoint(tmp_path) -> None:
     G, D, data, opt_g, opt_d, noise = tiny()
     ckpt = tmp_path / "run.pt"
@@ -66,7 +83,8 @@ def test_fit_stops_on_nan_and_keeps_the_last_good_checkpoint(tmp_path) -> None:
     good = load_checkpoint(ckpt)
     for group in opt_d.param_groups:
         group["lr"] = float("nan")  # the next D update fills D with NaNs
-    with pytest.raises(TrainingDiverged, match="was kept") as info:  # same file, not resumed: would overwrite
+    kept = rf"Stopped\. The last checkpoint \({ckpt}, from before this failure\) was kept\. Try a lower learning rate"
+    with pytest.raises(TrainingDiverged, match=kept) as info:  # same file, not resumed: would overwrite
         fit(G, D, data, opt_g, opt_d, noise, epochs=3, checkpoint=ckpt, progress=False)
     assert 0 < info.value.history.steps <= len(data)
     kept = load_checkpoint(ckpt)

@@ -119,3 +119,24 @@ def test_the_network_fingerprint_ignores_how_torch_words_a_layer_and_follows_its
     before = network_fingerprint(G2, D2)
     next(m for m in D2.modules() if isinstance(m, torch.nn.Dropout)).p = 0.1
     assert network_fingerprint(G2, D2) != before
+
+
+@pytest.mark.parametrize(("omp", "threads"), [(None, 2), ("1", 1), ("8", 2)])
+def test_build_keeps_to_omp_num_threads_when_it_is_set(monkeypatch, omp, threads) -> None:
+    """build used to set the recipe's thread count over a user's OMP_NUM_THREADS (make test sets it to 1)."""
+    before = torch.get_num_threads()
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    try:
+        build("article-gan-mnist", images=MNIST_STANDIN[:8])  # its recipe asks for 2 threads
+        assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_bad_omp_num_threads_says_what_to_set(monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "two")
+    with pytest.raises(ValueError, match="OMP_NUM_THREADS='two' is not a positive whole number"):
+        build("article-gan-mnist", images=MNIST_STANDIN[:8])

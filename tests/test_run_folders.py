@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import TrainingDiverged, recipes
+from helpers import CheckpointError, TrainingDiverged, load_generator, recipes
 from helpers.__main__ import main
 from helpers.history import History
 
@@ -122,9 +122,9 @@ def test_a_killed_holder_leaves_no_lock_behind(tmp_path, cli_error) -> None:
 @pytest.mark.parametrize(
     ("args", "named"),
     [
-        (["--limit", "64", "--seed", "1"], "--seed 0, not --seed 1"),
-        (["--limit", "128"], "--limit 64, 64 training images, not --limit 128, 128 training images"),
-        ([], "--limit 64, 64 training images, not no --limit"),
+        (["--limit", "64", "--seed", "1"], "other settings (seed 0, not 1)"),
+        (["--limit", "128"], "other settings (limit 64, not 128, images 64, not 128)"),
+        ([], "other settings (limit 64, not None, images 64, not "),
     ],
 )
 def test_resuming_with_other_settings_is_refused(args: list[str], named: str, run_dir: Path, cli_error) -> None:
@@ -135,6 +135,36 @@ def test_resuming_with_other_settings_is_refused(args: list[str], named: str, ru
     assert snapshot(run_dir) == before
 
 
+def test_the_cli_fit_and_load_generator_tell_other_runs_alike(run_dir: Path, tmp_path, cli_error) -> None:
+    """One check decides "same run?": a difference reads the same from the command line, from fit's resume of the
+    folder's checkpoint and from load_generator. Before, the CLI wrote "--seed 0, not --seed 1" where fit wrote
+    "other settings (seed 0, not 1)", and only the CLI said "holds a run of recipe ..."."""
+    ckpt = tmp_path / "checkpoint.pt"
+    ckpt.write_bytes((run_dir / "checkpoint.pt").read_bytes())
+    cli_run = json.loads((run_dir / "run.json").read_text())
+
+    def held(message: str, source: Path) -> str:  # what the message says the folder or file holds
+        assert f"{source} holds " in message, message
+        return message.split(f"{source} holds ", 1)[1].split(":", 1)[0]
+
+    by_cli = held(cli_error([*TRAIN, "--limit", "64", "--seed", "1", "--out", str(run_dir)]), run_dir)
+    with pytest.raises(CheckpointError) as by_fit:
+        recipes.build("article-gan-mnist", limit=64).fit(
+            epochs=2, checkpoint=ckpt, resume=True, progress=False, run=cli_run | {"seed": 1}
+        )
+    assert by_cli == held(str(by_fit.value), ckpt) == "a run with other settings (seed 0, not 1)"
+
+    other = "a run of recipe 'article-gan-mnist', not 'vanilla-gan-mnist'"
+    assert held(cli_error(["train", "vanilla-gan-mnist", "--epochs", "1", "--out", str(run_dir)]), run_dir) == other
+    with pytest.raises(CheckpointError) as by_fit:
+        recipes.build("vanilla-gan-mnist", limit=64).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
+    vanilla = recipes.get_recipe("vanilla-gan-mnist")
+    with pytest.raises(CheckpointError) as by_load:
+        load_generator(vanilla.networks()[0], ckpt, recipe=vanilla.name, settings=vanilla.settings())
+    assert held(str(by_fit.value), ckpt) == held(str(by_load.value), ckpt)
+    assert held(str(by_fit.value), ckpt).startswith(f"{other} (its latent_dim, noise, lr_g")
+
+
 def test_other_data_under_the_same_options_is_refused(tmp_path, monkeypatch, cli_error) -> None:
     """The dataset found this time (e.g. the real MNIST after the bundled subset) differs from the run's."""
     images = recipes.load_dataset("mnist")
@@ -142,7 +172,7 @@ def test_other_data_under_the_same_options_is_refused(tmp_path, monkeypatch, cli
     out = tmp_path / "run"
     main([*TRAIN, "--out", str(out)])
     monkeypatch.setattr(recipes, "load_dataset", lambda name, limit=None: images[:192])
-    assert "128 training images, not 192 training images" in cli_error([*TRAIN, "--out", str(out)])
+    assert "other settings (images 128, not 192)" in cli_error([*TRAIN, "--out", str(out)])
     assert json.loads((out / "run.json").read_text())["images"] == 128
 
 
@@ -171,7 +201,7 @@ def test_a_run_folder_of_the_previous_version_resumes_with_its_settings_only(
     del state["run"]
     torch.save(state, out / "checkpoint.pt")
     (out / "run.json").write_text(json.dumps({"recipe": "article-gan-mnist", "seed": 0, "limit": 64}))
-    assert "--seed 0, not --seed 1" in cli_error([*TRAIN, "--limit", "64", "--seed", "1", "--out", str(out)])
+    assert "other settings (seed 0, not 1)" in cli_error([*TRAIN, "--limit", "64", "--seed", "1", "--out", str(out)])
     main(["train", "article-gan-mnist", "--epochs", "2", "--quiet", "--limit", "64", "--out", str(out)])
     assert "resuming" in capsys.readouterr().out
     assert torch.load(out / "checkpoint.pt", weights_only=True)["run"]["images"] == 64
