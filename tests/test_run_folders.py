@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,7 +78,8 @@ def test_two_processes_racing_for_one_folder(tmp_path) -> None:
     assert len(winners) == 1, results
     code, _, err = next(r for r in results if r[0] != 0)
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
-    assert "is in use by process" in err or "--seed" in err, err
+    other_seed = re.search(r"holds a run with other settings \(seed [12], not [12]\)", err)
+    assert "is in use by process" in err or other_seed, err
     assert json.loads((out / "run.json").read_text())["seed"] == winners[0]
     assert torch.load(out / "checkpoint.pt", weights_only=True)["run"]["seed"] == winners[0]
     assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.json", "run.json", "samples.png"]
