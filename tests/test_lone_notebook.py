@@ -58,7 +58,7 @@ def test_a_notebook_opened_alone_installs_the_series_and_runs(tmp_path: Path) ->
     runner.mkdir()
     shutil.copy(ROOT / "scripts" / "execute_notebook.py", runner)
 
-    keep = {"HOME", "LANG", "LC_ALL", "TMPDIR", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"}
+    keep = {"HOME", "LANG", "LC_ALL", "TMPDIR", "PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "OMP_NUM_THREADS"}
     environ = {k: v for k, v in os.environ.items() if k in keep}
     environ |= {
         "PATH": f"{platform / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
