@@ -11,9 +11,6 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # (two workers of two threads each on two cores share them worse: `benchmarks/README.md`, "Test time").
 TEST_ENV := GAN_FAST=1 GAN_OFFLINE=1 GAN_DEVICE=cpu PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 # A second environment with the oldest torch/torchvision that requirements.txt admits (constraints-oldest.txt).
-# The longest test file goes first, so that it runs beside the others instead of after them (pytest collects a
-# path given twice once).
-LONGEST_FIRST := tests/test_lone_notebook.py
 OLDEST := .venv-oldest
 OLDEST_PY := $(OLDEST)/bin/python
 # What test-oldest runs on the oldest torch: a smoke run of what depends on torch's version (imports and models,
@@ -49,7 +46,7 @@ lab: venv  ## start JupyterLab in notebooks/ (ARGS=--no-browser for headless use
 
 test: venv  ## unit tests, repository checks and every notebook under nbval, in FAST mode
 	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(LONGEST_FIRST) tests notebooks $(ARGS)
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider tests notebooks $(ARGS)
 
 test-oldest: $(OLDEST)/.installed  ## a smoke run (OLDEST_TESTS, one notebook under nbval) on the oldest supported torch
 	$(TEST_ENV) GAN_LOCK=constraints-oldest.txt $(OLDEST_PY) -m pytest -n 2 --dist loadfile --nbval \

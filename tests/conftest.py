@@ -21,6 +21,15 @@ def real_data_dir() -> Path | None:
     return SHARED_DATA if SHARED_DATA.is_dir() else None
 
 
+#: Test files that take minutes: they are collected first, so that the parallel workers run them beside the
+#: others instead of after them.
+LONGEST_FIRST = ("test_lone_notebook.py",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: the rest keep their order
+
+
 needs_real_data = pytest.mark.skipif(real_data_dir() is None, reason="real datasets not present (../shared/data)")
 
 
