@@ -276,31 +276,22 @@ def _mnist_sample(train: bool) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.from_numpy(z[f"{split}_images"]).unsqueeze(1), torch.from_numpy(z[f"{split}_labels"]).long()
 
 
-def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return MNIST as ``(images uint8 (N, 1, 28, 28) in 0-255, labels int64 (N,) in 0-9)``.
+def _mnist_at_root(root: str | Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST from the folder ``root`` the caller named, or :class:`DataNotFoundError` saying what it holds instead."""
+    base = _existing_folder(root, f"root={str(root)!r}", "pass the folder that holds MNIST's idx files")
+    folder = _mnist_folder(base)
+    if folder is None:
+        raise DataNotFoundError(
+            f"No MNIST at root={str(root)!r}: looked for {MNIST_FILES[0]}(.gz) and the other idx files "
+            f"in it, raw/, MNIST/ and MNIST/raw/; {_listing(base)}. Pass the folder that holds them, or "
+            "root=None to search GAN_DATA_DIR, Kaggle and the download cache."
+        )
+    return _read_mnist(folder, train)
 
-    The idx files may be gzipped or not and spelled as torchvision or Kaggle spell them, in a
-    folder, its ``raw/``, ``MNIST/raw/`` or one ``MNIST/`` deeper. ``root`` is the only place
-    looked at when given. Otherwise: ``GAN_DATA_DIR`` -> Kaggle input -> the download cache ->
-    a torchvision download -> (FAST mode, ``GAN_DATA_DIR`` unset) the bundled real subset of
-    3,000 training and 1,000 test digits, announced by a warning once.
 
-    Raises :class:`DataNotFoundError` for a ``root`` or ``GAN_DATA_DIR`` without MNIST (in every
-    mode) and when no source works, :class:`BadDataError` naming a broken file.
-    """
-    if root is not None:
-        base = _existing_folder(root, f"root={str(root)!r}", "pass the folder that holds MNIST's idx files")
-        folder = _mnist_folder(base)
-        if folder is None:
-            raise DataNotFoundError(
-                f"No MNIST at root={str(root)!r}: looked for {MNIST_FILES[0]}(.gz) and the other idx files "
-                f"in it, raw/, MNIST/ and MNIST/raw/; {_listing(base)}. Pass the folder that holds them, or "
-                "root=None to search GAN_DATA_DIR, Kaggle and the download cache."
-            )
-        return _read_mnist(folder, train)
-
-    tried: list[str] = []
-    data_dir = _data_dir_from_env()
+def _mnist_on_disk(train: bool, data_dir: Path | None, tried: list[str]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """MNIST from ``data_dir`` (``GAN_DATA_DIR``), Kaggle's mount or the download cache, the first that has it;
+    ``None`` when none does, each miss noted in ``tried``."""
     if data_dir is not None:
         if (folder := _mnist_folder(data_dir)) is not None:
             return _read_mnist(folder, train)
@@ -318,34 +309,66 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
                 tried.append(f"{label}: {exc}")
         elif label == "download cache":
             tried.append(f"{label}: no MNIST under {cache_dir()}")
+    return None
 
-    if env.OFFLINE:
-        tried.append("download: skipped because GAN_OFFLINE=1")
-    elif (cache := _writable_cache()) is None:
+
+def _mnist_download(train: bool, cache: Path | None, tried: list[str]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """MNIST downloaded by torchvision into ``cache`` (``None``: the cache folder cannot be written);
+    ``None`` when that fails, the reason noted in ``tried``."""
+    if cache is None:
         tried.append(f"download: the cache folder {cache_dir()} cannot be written; set GAN_CACHE_DIR")
-    else:
-        try:
-            MNIST(str(cache), train=train, download=True)
-        except Exception as exc:  # no network, mirror down, disk full
-            tried.append(f"download into {cache}: failed ({type(exc).__name__}: {exc})")
-        else:
-            return _read_mnist(cache / "MNIST" / "raw", train)
+        return None
+    try:
+        MNIST(str(cache), train=train, download=True)
+    except Exception as exc:  # no network, mirror down, disk full
+        tried.append(f"download into {cache}: failed ({type(exc).__name__}: {exc})")
+        return None
+    return _read_mnist(cache / "MNIST" / "raw", train)
 
-    if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
-        _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
-        return _mnist_sample(train)
-    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1), with GAN_DATA_DIR unset")
+
+def _mnist_not_found(tried: list[str]) -> DataNotFoundError:
+    """The error when no source has MNIST: each place ``tried``, and the fixes for this platform."""
     on_kaggle = (
         "On Kaggle: turn the internet on (Settings > Internet on; it needs a phone-verified account), or "
         "attach an MNIST dataset (Add Input > search 'mnist'), then run the cell again. Elsewhere: "
         if env.detect_platform() == "kaggle"
         else ""
     )
-    raise DataNotFoundError(
+    return DataNotFoundError(
         "Could not find MNIST. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: {on_kaggle}connect to the "
         "internet once (the download is cached), or set GAN_DATA_DIR to a folder holding "
         "MNIST/raw/ (the four idx files, .gz or not), or pass root=... to load_mnist()."
     )
+
+
+def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return MNIST as ``(images uint8 (N, 1, 28, 28) in 0-255, labels int64 (N,) in 0-9)``.
+
+    The idx files may be gzipped or not and spelled as torchvision or Kaggle spell them, in a
+    folder, its ``raw/``, ``MNIST/raw/`` or one ``MNIST/`` deeper. ``root`` is the only place
+    looked at when given. Otherwise: ``GAN_DATA_DIR`` -> Kaggle input -> the download cache ->
+    a torchvision download -> (FAST mode, ``GAN_DATA_DIR`` unset) the bundled real subset of
+    3,000 training and 1,000 test digits, announced by a warning once.
+
+    Raises :class:`DataNotFoundError` for a ``root`` or ``GAN_DATA_DIR`` without MNIST (in every
+    mode) and when no source works, :class:`BadDataError` naming a broken file.
+    """
+    if root is not None:
+        return _mnist_at_root(root, train)
+    tried: list[str] = []
+    data_dir = _data_dir_from_env()
+    found = _mnist_on_disk(train, data_dir, tried)
+    if found is None and env.OFFLINE:
+        tried.append("download: skipped because GAN_OFFLINE=1")
+    elif found is None:
+        found = _mnist_download(train, _writable_cache(), tried)  # called here, so its warning names our caller
+    if found is not None:
+        return found
+    if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
+        _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
+        return _mnist_sample(train)
+    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1), with GAN_DATA_DIR unset")
+    raise _mnist_not_found(tried)
 
 
 # ----------------------------------------------------------------------- cat faces
