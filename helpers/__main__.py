@@ -18,12 +18,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .cat_metrics import cat_scores
 from .checkpoint import CheckpointError, describe_file, load_generator, require_same_run
-from .data import BadDataError, DataNotFoundError, describe_runtime
+from .data import DATASETS, BadDataError, DataNotFoundError, describe_runtime, to_unit
 from .env import PRECISIONS, get_device
 from .health import TrainingDiverged
-from .metrics import mnist_scores
 from .recipes import RECIPES, build, get_recipe
 from .runfolder import CHECKPOINT, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
 from .sampling import draw_samples, make_noise
@@ -119,7 +117,7 @@ def _train(args: argparse.Namespace) -> None:
         G = setup.generator.eval()
         torch.manual_seed(args.seed)
         with torch.no_grad():
-            plt.imsave(out / "samples.png", grid_array(G(setup.noise(64))))
+            plt.imsave(out / "samples.png", grid_array(to_unit(G(setup.noise(64)))))
         (out / "history.json").write_text(json.dumps(history.to_dict()))
     print(history.summary())
 
@@ -177,19 +175,15 @@ def _read_samples(path: Path) -> np.ndarray:
         ) from exc
 
 
-#: What ``score`` computes for each dataset, and the image shape (after N) that says which one a file holds.
-SCORERS = {"mnist": (mnist_scores, ((1, 28, 28), (28, 28))), "cats": (cat_scores, ((3, 64, 64),))}
-
-
 def _dataset_of(images: np.ndarray, path: Path) -> str:
-    """``mnist`` or ``cats`` from the shape of ``images``, or a ``ValueError`` that says what to pass."""
-    shape = tuple(images.shape[1:])
-    for name, (_, shapes) in SCORERS.items():
-        if shape in shapes:
+    """The datasets table's name for the shape of ``images``, or a ``ValueError`` that says what to pass."""
+    for name, dataset in DATASETS.items():
+        if dataset.holds(tuple(images.shape)):
             return name
+    shapes = " nor ".join(f"{d.title} (N, {', '.join(map(str, d.shape))})" for d in DATASETS.values())
     raise ValueError(
-        f"{path} holds images of shape {tuple(images.shape)}, which is neither MNIST (N, 1, 28, 28) nor cat "
-        "faces (N, 3, 64, 64): save them in one of those shapes (channels first), or pass --dataset mnist|cats."
+        f"{path} holds images of shape {tuple(images.shape)}, which is neither {shapes}: save them in one of "
+        f"those shapes (channels first), or pass --dataset {'|'.join(DATASETS)}."
     )
 
 
@@ -197,7 +191,7 @@ def _score(args: argparse.Namespace) -> None:
     path = Path(args.file)
     images = _read_samples(path)
     dataset = args.dataset or _dataset_of(images, path)
-    print(json.dumps({"dataset": dataset} | SCORERS[dataset][0](images), indent=2))
+    print(json.dumps({"dataset": dataset} | DATASETS[dataset].score(images), indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -232,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     score = sub.add_parser("score", help="sample-quality scores of a .npy file of MNIST digits or cat faces, as JSON")
     score.add_argument("file", help="float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28) or (N, 3, 64, 64)")
     score.add_argument(
-        "--dataset", choices=sorted(SCORERS), default=None, help="what the images are (default: read off their shape)"
+        "--dataset", choices=sorted(DATASETS), default=None, help="what the images are (default: read off their shape)"
     )
 
     args = parser.parse_args(argv)

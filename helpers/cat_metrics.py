@@ -35,11 +35,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import env
-from .metrics import check_images, frechet_distance, gaussian_stats, kernel_distance
+from .data import DATASETS, check_images
+from .metrics import frechet_distance, gaussian_stats, kernel_distance
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "cat_features.pt"
-#: Image shape the scores take, channels first.
-CAT_SHAPE = (3, 64, 64)
+#: Image shape the scores take, channels first (the datasets table's).
+CAT_SHAPE = DATASETS["cats"].shape
 #: Share of the faces held out of the feature network's training (the real-vs-real check), and its seed.
 HELD_OUT_SHARE, HELD_OUT_SEED = 0.1, 0
 WHAT = "cat-face scores"
@@ -112,7 +113,7 @@ def cat_features(images: torch.Tensor | np.ndarray, batch_size: int = 500) -> to
     Raises ``ValueError`` (what is wrong, what to pass) for other shapes, value ranges, dtypes, NaN and N < 2.
     """
     model, _ = load_cat_feature_net()
-    images = check_images(images, CAT_SHAPE, WHAT).cpu()
+    images = check_images(images, WHAT, CAT_SHAPE).cpu()
     return torch.cat([model.embed(images[i : i + batch_size]).double() for i in range(0, len(images), batch_size)])
 
 
@@ -158,7 +159,7 @@ def distorted_sets(images: torch.Tensor | np.ndarray, seed: int = 0) -> dict[str
     in [0, 1] units, clipped), ``down-up 2x`` (bilinear 32 px and back), ``colour tint`` (red +0.1,
     blue -0.1), ``channels swapped`` (RGB -> BGR), ``one image repeated`` (the first image N times).
     """
-    x = check_images(images, CAT_SHAPE, "distorted_sets")
+    x = check_images(images, "distorted_sets", CAT_SHAPE)
     g = torch.Generator().manual_seed(seed)
     tint = torch.tensor([0.1, 0.0, -0.1]).view(1, 3, 1, 1)
     return {
@@ -189,7 +190,7 @@ def inception_fid(
     or the weights cannot be fetched. Slow on a CPU (about 1 s per 10 images); use a GPU and >= 10,000 images
     for numbers comparable with papers.
     """
-    real, fake = check_images(real, CAT_SHAPE, WHAT), check_images(fake, CAT_SHAPE, WHAT)
+    real, fake = check_images(real, WHAT, CAT_SHAPE), check_images(fake, WHAT, CAT_SHAPE)
     reason = None
     if env.OFFLINE:
         reason = "GAN_OFFLINE=1 (offline): Inception FID skipped, it needs a one-time weight download"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import importlib
 import math
 import numbers
 import os
@@ -28,6 +29,7 @@ import warnings
 import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +66,8 @@ class DataNotFoundError(FileNotFoundError):
 
 
 class BadDataError(ValueError):
-    """A dataset source exists but holds something unusable (empty, corrupt, wrong shape)."""
+    """Images that cannot be used: a dataset source that holds something unusable (empty, corrupt, wrong shape),
+    or images handed to the batches, a score or a plot that break the series' convention (:func:`check_images`)."""
 
 
 # ------------------------------------------------------------------ locations and caches
@@ -276,31 +279,22 @@ def _mnist_sample(train: bool) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.from_numpy(z[f"{split}_images"]).unsqueeze(1), torch.from_numpy(z[f"{split}_labels"]).long()
 
 
-def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return MNIST as ``(images uint8 (N, 1, 28, 28) in 0-255, labels int64 (N,) in 0-9)``.
+def _mnist_at_root(root: str | Path, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """MNIST from the folder ``root`` the caller named, or :class:`DataNotFoundError` saying what it holds instead."""
+    base = _existing_folder(root, f"root={str(root)!r}", "pass the folder that holds MNIST's idx files")
+    folder = _mnist_folder(base)
+    if folder is None:
+        raise DataNotFoundError(
+            f"No MNIST at root={str(root)!r}: looked for {MNIST_FILES[0]}(.gz) and the other idx files "
+            f"in it, raw/, MNIST/ and MNIST/raw/; {_listing(base)}. Pass the folder that holds them, or "
+            "root=None to search GAN_DATA_DIR, Kaggle and the download cache."
+        )
+    return _read_mnist(folder, train)
 
-    The idx files may be gzipped or not and spelled as torchvision or Kaggle spell them, in a
-    folder, its ``raw/``, ``MNIST/raw/`` or one ``MNIST/`` deeper. ``root`` is the only place
-    looked at when given. Otherwise: ``GAN_DATA_DIR`` -> Kaggle input -> the download cache ->
-    a torchvision download -> (FAST mode, ``GAN_DATA_DIR`` unset) the bundled real subset of
-    3,000 training and 1,000 test digits, announced by a warning once.
 
-    Raises :class:`DataNotFoundError` for a ``root`` or ``GAN_DATA_DIR`` without MNIST (in every
-    mode) and when no source works, :class:`BadDataError` naming a broken file.
-    """
-    if root is not None:
-        base = _existing_folder(root, f"root={str(root)!r}", "pass the folder that holds MNIST's idx files")
-        folder = _mnist_folder(base)
-        if folder is None:
-            raise DataNotFoundError(
-                f"No MNIST at root={str(root)!r}: looked for {MNIST_FILES[0]}(.gz) and the other idx files "
-                f"in it, raw/, MNIST/ and MNIST/raw/; {_listing(base)}. Pass the folder that holds them, or "
-                "root=None to search GAN_DATA_DIR, Kaggle and the download cache."
-            )
-        return _read_mnist(folder, train)
-
-    tried: list[str] = []
-    data_dir = _data_dir_from_env()
+def _mnist_on_disk(train: bool, data_dir: Path | None, tried: list[str]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """MNIST from ``data_dir`` (``GAN_DATA_DIR``), Kaggle's mount or the download cache, the first that has it;
+    ``None`` when none does, each miss noted in ``tried``."""
     if data_dir is not None:
         if (folder := _mnist_folder(data_dir)) is not None:
             return _read_mnist(folder, train)
@@ -318,34 +312,66 @@ def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torc
                 tried.append(f"{label}: {exc}")
         elif label == "download cache":
             tried.append(f"{label}: no MNIST under {cache_dir()}")
+    return None
 
-    if env.OFFLINE:
-        tried.append("download: skipped because GAN_OFFLINE=1")
-    elif (cache := _writable_cache()) is None:
+
+def _mnist_download(train: bool, cache: Path | None, tried: list[str]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """MNIST downloaded by torchvision into ``cache`` (``None``: the cache folder cannot be written);
+    ``None`` when that fails, the reason noted in ``tried``."""
+    if cache is None:
         tried.append(f"download: the cache folder {cache_dir()} cannot be written; set GAN_CACHE_DIR")
-    else:
-        try:
-            MNIST(str(cache), train=train, download=True)
-        except Exception as exc:  # no network, mirror down, disk full
-            tried.append(f"download into {cache}: failed ({type(exc).__name__}: {exc})")
-        else:
-            return _read_mnist(cache / "MNIST" / "raw", train)
+        return None
+    try:
+        MNIST(str(cache), train=train, download=True)
+    except Exception as exc:  # no network, mirror down, disk full
+        tried.append(f"download into {cache}: failed ({type(exc).__name__}: {exc})")
+        return None
+    return _read_mnist(cache / "MNIST" / "raw", train)
 
-    if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
-        _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
-        return _mnist_sample(train)
-    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1), with GAN_DATA_DIR unset")
+
+def _mnist_not_found(tried: list[str]) -> DataNotFoundError:
+    """The error when no source has MNIST: each place ``tried``, and the fixes for this platform."""
     on_kaggle = (
         "On Kaggle: turn the internet on (Settings > Internet on; it needs a phone-verified account), or "
         "attach an MNIST dataset (Add Input > search 'mnist'), then run the cell again. Elsewhere: "
         if env.detect_platform() == "kaggle"
         else ""
     )
-    raise DataNotFoundError(
+    return DataNotFoundError(
         "Could not find MNIST. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: {on_kaggle}connect to the "
         "internet once (the download is cached), or set GAN_DATA_DIR to a folder holding "
         "MNIST/raw/ (the four idx files, .gz or not), or pass root=... to load_mnist()."
     )
+
+
+def load_mnist(train: bool = True, root: str | Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return MNIST as ``(images uint8 (N, 1, 28, 28) in 0-255, labels int64 (N,) in 0-9)``.
+
+    The idx files may be gzipped or not and spelled as torchvision or Kaggle spell them, in a
+    folder, its ``raw/``, ``MNIST/raw/`` or one ``MNIST/`` deeper. ``root`` is the only place
+    looked at when given. Otherwise: ``GAN_DATA_DIR`` -> Kaggle input -> the download cache ->
+    a torchvision download -> (FAST mode, ``GAN_DATA_DIR`` unset) the bundled real subset of
+    3,000 training and 1,000 test digits, announced by a warning once.
+
+    Raises :class:`DataNotFoundError` for a ``root`` or ``GAN_DATA_DIR`` without MNIST (in every
+    mode) and when no source works, :class:`BadDataError` naming a broken file.
+    """
+    if root is not None:
+        return _mnist_at_root(root, train)
+    tried: list[str] = []
+    data_dir = _data_dir_from_env()
+    found = _mnist_on_disk(train, data_dir, tried)
+    if found is None and env.OFFLINE:
+        tried.append("download: skipped because GAN_OFFLINE=1")
+    elif found is None:
+        found = _mnist_download(train, _writable_cache(), tried)  # called here, so its warning names our caller
+    if found is not None:
+        return found
+    if env.FAST and data_dir is None and MNIST_SAMPLE.exists():
+        _announce_standin("MNIST", "the bundled stand-in subset (3,000 training and 1,000 test digits)")
+        return _mnist_sample(train)
+    tried.append(f"bundled subset {MNIST_SAMPLE}: only used in FAST mode (GAN_FAST=1), with GAN_DATA_DIR unset")
+    raise _mnist_not_found(tried)
 
 
 # ----------------------------------------------------------------------- cat faces
@@ -710,38 +736,179 @@ def find_data_locations() -> dict[str, str]:
     return {name: str(found) if found else f"not found yet ({fallback})" for name, found in locations.items()}
 
 
+# ------------------------------------------------------------------- the datasets table
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset of the series: its name in words, its image shape, how to load it and how to score samples of it."""
+
+    #: The name in words ("MNIST", "cat faces").
+    title: str
+    #: ``(C, H, W)`` of its images: the training images, what a generator for it makes, what its scores take.
+    shape: tuple[int, int, int]
+    #: The call that loads its training images, as a learner types it (for messages).
+    loader: str
+    #: The name of the ``helpers`` function that scores samples of it.
+    scorer: str
+    #: Loads its training images: uint8 ``(N, *shape)``, 0-255.
+    load: Callable[[], torch.Tensor]
+
+    def holds(self, shape: tuple[int, ...]) -> bool:
+        """Whether images of ``shape`` (with N first) are of this dataset's size; one channel may lack its axis."""
+        return shape[1:] == self.shape or (self.shape[0] == 1 and shape[1:] == self.shape[1:])
+
+    def score(self, images: torch.Tensor | np.ndarray) -> dict:
+        """The scores of samples of this dataset (``helpers.<scorer>(images)``): float in [0, 1] or uint8 0..255,
+        ``(N, *shape)``; raises :class:`BadDataError` for other images, as :func:`check_images` does."""
+        package = importlib.import_module(__package__)  # the scores import this module: look them up when used
+        return getattr(package, self.scorer)(images)
+
+
+#: The series' datasets by the name recipes and the command line use; every table of shapes reads this one.
+DATASETS: dict[str, Dataset] = {
+    "mnist": Dataset("MNIST", (1, 28, 28), "load_mnist()[0]", "mnist_scores", lambda: load_mnist(train=True)[0]),
+    "cats": Dataset("cat faces", (3, 64, 64), "load_cat_faces()", "cat_scores", load_cat_faces),
+}
+
+
 # ------------------------------------------------------------------------ batching
 
 
 def to_signed(images: torch.Tensor) -> torch.Tensor:
-    """uint8 ``[0, 255]`` -> float ``[-1, 1]``, the range of a Tanh generator."""
+    """uint8 ``[0, 255]`` -> float ``[-1, 1]``, the range the networks work in (a Tanh generator's)."""
     return images.float().div_(127.5).sub_(1.0)
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:
-    """Float ``[-1, 1]`` -> ``[0, 1]`` for plotting and scoring."""
+    """Float ``[-1, 1]`` (the networks' range) -> ``[0, 1]``, the range of images everywhere else: plots, scores,
+    samples. Values outside ``[-1, 1]`` are clamped."""
     return images.detach().float().add(1.0).div_(2.0).clamp_(0.0, 1.0)
 
 
-def _check_images(images: torch.Tensor) -> None:
-    """:class:`BadDataError` saying how to fix ``images`` unless they are uint8 ``(N, C, H, W)``."""
-    if not isinstance(images, torch.Tensor):
+#: How far float pixel values may lie outside [0, 1] (rounding) and still count as in range.
+UNIT_TOLERANCE = 1e-3
+
+
+def _as_tensor(images: object, what: str, tensor_only: bool) -> torch.Tensor:
+    """``images`` as a tensor (arrays converted unless ``tensor_only``), or :class:`BadDataError` saying how."""
+    if isinstance(images, torch.Tensor):
+        return images
+    if tensor_only:
         fix = "torch.from_numpy(images)" if isinstance(images, np.ndarray) else "torch.stack(...)"
-        raise BadDataError(f"Images must be a torch tensor, got {type(images).__name__}: convert with {fix}.")
-    got = f"got {images.dtype} {tuple(images.shape)}"
-    if images.dtype != torch.uint8:
+        raise BadDataError(f"{what} need a torch tensor of images, got {type(images).__name__}: convert with {fix}.")
+    try:
+        return torch.as_tensor(np.asarray(images))
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise BadDataError(f"{what} need a numeric array of images, got {type(images).__name__} ({exc}).") from exc
+
+
+def _check_dtype(images: torch.Tensor, what: str, uint8_only: bool) -> None:
+    """:class:`BadDataError` saying how to convert ``images`` unless uint8 (or, without ``uint8_only``, float)."""
+    if uint8_only and images.dtype != torch.uint8:
         raise BadDataError(
-            f"Images must be uint8 (N, C, H, W) in 0-255, {got}. Use load_mnist()/load_cat_faces(), "
-            "or convert floats in [0, 1] with (images * 255).round().to(torch.uint8)."
+            f"{what} need uint8 images (N, C, H, W) in 0-255, got {images.dtype} {tuple(images.shape)}: use "
+            "load_mnist()/load_cat_faces(), or convert floats in [0, 1] with (images * 255).round().to(torch.uint8)."
         )
-    if images.dim() == 3:
-        raise BadDataError(f"Images must be (N, C, H, W), {got}: add the channel axis with images.unsqueeze(1).")
-    if images.dim() != 4:
-        raise BadDataError(f"Images must be (N, C, H, W), {got}.")
-    if images.shape[1] > 4 and images.shape[3] <= 4:
+    if images.dtype != torch.uint8 and not images.is_floating_point():
         raise BadDataError(
-            f"Images must be (N, C, H, W), {got}, which looks like (N, H, W, C): use images.permute(0, 3, 1, 2)."
+            f"{what} need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
+            "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1."
         )
+
+
+def _shape_fix(got: tuple[int, ...], shape: tuple[int, int, int] | None) -> str | None:
+    """What makes images of shape ``got`` ``(N, C, H, W)``, with ``(C, H, W) == shape`` when given; ``None``
+    when they are."""
+    if len(got) == 4:
+        if shape is None:
+            channels_last = got[1] > 4 and got[3] <= 4
+        else:
+            channels_last = shape[0] > 1 and got[1:] == (shape[1], shape[2], shape[0])
+        if channels_last:
+            return "channels-last images (N, H, W, C) go through images.permute(0, 3, 1, 2) first"
+        if shape is None or got[1:] == shape:
+            return None
+    if shape is not None:
+        c, h, w = shape
+        return f"flat rows of {c * h * w} pixels reshape with images.reshape(-1, {c}, {h}, {w})"
+    if len(got) == 3:
+        return "add the channel axis with images.unsqueeze(1)"
+    return "give one axis each to the images, channels, rows and columns"
+
+
+def _check_shape(images: torch.Tensor, what: str, shape: tuple[int, int, int] | None) -> torch.Tensor:
+    """``images`` as ``(N, C, H, W)`` (``(N, H, W)`` gains its axis when ``shape`` has one channel), or
+    :class:`BadDataError` saying how to reshape them."""
+    if images.dim() == 3 and shape is not None and shape[0] == 1:
+        images = images.unsqueeze(1)
+    fix = _shape_fix(tuple(images.shape), shape)
+    if fix is not None:
+        want = "(N, C, H, W)" if shape is None else f"(N, {', '.join(map(str, shape))})"
+        raise BadDataError(f"{what} need images of shape {want}, got {tuple(images.shape)}; {fix}.")
+    return images
+
+
+def _range_fix(lo: float, hi: float) -> str:
+    """What brings float pixel values from ``[lo, hi]`` into [0, 1]."""
+    if hi > 2 and lo >= -UNIT_TOLERANCE:
+        return "values 0..255 must be divided by 255 (or passed as uint8)"
+    if lo >= -1 - UNIT_TOLERANCE and hi <= 1 + UNIT_TOLERANCE:
+        return "this looks like generator output in [-1, 1]: pass helpers.to_unit(images)"
+    return "rescale them into [0, 1] (or clamp them with images.clamp(0, 1))"
+
+
+def _unit_values(images: torch.Tensor, what: str) -> torch.Tensor:
+    """uint8 or float ``images`` as float32 in [0, 1], or :class:`BadDataError` for a 0/1 mask, NaN or infinite
+    values and floats outside [0, 1]."""
+    if images.dtype == torch.uint8:
+        if int(images.max()) == 1:
+            raise BadDataError(
+                f"{what} got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
+                "black. Pass mask.float() for images in [0, 1], or pixel values 0..255."
+            )
+        return images.float() / 255
+    finite = torch.isfinite(images).flatten(1).all(1)
+    if not finite.all():
+        raise BadDataError(
+            f"{what} got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
+            "values (a diverged generator?): pass finite images only."
+        )
+    lo, hi = float(images.min()), float(images.max())
+    if lo < -UNIT_TOLERANCE or hi > 1 + UNIT_TOLERANCE:
+        raise BadDataError(f"{what} need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]: {_range_fix(lo, hi)}.")
+    return images.float()
+
+
+def check_images(
+    images: torch.Tensor | np.ndarray,
+    what: str,
+    shape: tuple[int, int, int] | None = None,
+    *,
+    min_count: int = 2,
+    uint8_only: bool = False,
+) -> torch.Tensor:
+    """Check ``images`` against the series' one convention for images outside the networks; the one validator of
+    the batches, the scores and the plots.
+
+    The convention: uint8 pixels 0..255, or float values in [0, 1] (:data:`UNIT_TOLERANCE` of rounding allowed);
+    floats in [-1, 1] are the networks' range, which :func:`to_unit` converts. Shape ``(N, C, H, W)``, with
+    ``(C, H, W) == shape`` when ``shape`` is given (then ``(N, H, W)`` is taken for one channel), and
+    ``N >= min_count``. Refused too: other dtypes, NaN or infinite values, and uint8 values 0 and 1 only (a mask,
+    which as pixels is black). NumPy arrays are converted.
+
+    Returns float32 ``(N, C, H, W)`` in [0, 1] (uint8 divided by 255), detached, on the input's device. With
+    ``uint8_only`` (training data, which stays uint8) only a uint8 torch tensor passes, returned as it is, its
+    values not looked at. Raises :class:`BadDataError` (a ``ValueError``) that starts with ``what`` (e.g.
+    "MNIST scores"), says what is wrong and what to pass instead.
+    """
+    images = _as_tensor(images, what, tensor_only=uint8_only)
+    _check_dtype(images, what, uint8_only)
+    images = _check_shape(images, what, shape)
+    if len(images) < min_count:
+        why = " (a covariance needs two); use >= 10,000 to compare scores" if min_count > 1 else ""
+        raise BadDataError(f"{what} need at least {min_count} image{'s' * (min_count != 1)}, got {len(images)}{why}.")
+    return images if uint8_only else _unit_values(images.detach(), what)
 
 
 class TensorBatches:
@@ -771,7 +938,7 @@ class TensorBatches:
         drop_last: bool = True,
         channels_last: bool = False,
     ) -> None:
-        _check_images(images)
+        check_images(images, "training batches", min_count=0, uint8_only=True)
         if len(images) < 2:
             raise ValueError(
                 f"{len(images)} image(s) cannot train: it takes at least 2 (batch norm cannot "

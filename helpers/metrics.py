@@ -26,11 +26,11 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 from torchmetrics.image.kid import KernelInceptionDistance
 
+from .data import DATASETS, check_images
 from .sampling import forked_rng
 
 WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_classifier.pt"
@@ -68,65 +68,11 @@ def load_classifier() -> tuple[MNISTClassifier, torch.Tensor, torch.Tensor]:
     return model.eval(), state["ref_mu"], state["ref_sigma"]
 
 
-def check_images(
-    images: torch.Tensor | np.ndarray, shape: tuple[int, int, int] = (1, 28, 28), what: str = "MNIST scores"
-) -> torch.Tensor:
-    """``images`` as float32 ``(N, *shape)`` in [0, 1], or a ``ValueError`` that says what is wrong.
-
-    Accepted: float values in [0, 1] (1e-3 of rounding allowed) or uint8 pixel values 0..255, shaped
-    ``(N, *shape)`` (or ``(N, H, W)`` for one channel), ``N >= 2``. Refused: NaN or infinite values, other
-    value ranges and dtypes, and uint8 arrays whose values are only 0 and 1 (a mask, which as pixels is
-    black). ``what`` starts each message ("MNIST scores", "cat-face scores").
-    """
-    if not isinstance(images, torch.Tensor):
-        try:
-            images = torch.as_tensor(np.asarray(images))
-        except (TypeError, ValueError, RuntimeError) as exc:
-            raise ValueError(f"{what} need a numeric array of images, got {type(images).__name__} ({exc}).") from exc
-    if images.dtype != torch.uint8 and not images.is_floating_point():
-        raise ValueError(
-            f"{what} need float images in [0, 1] or uint8 pixels 0..255, got {images.dtype}: "
-            "convert them: .float() / 255 for pixel values 0..255, .float() for values 0 and 1."
-        )
-    if images.dim() == 3 and shape[0] == 1:
-        images = images.unsqueeze(1)
-    if images.dim() != 4 or tuple(images.shape[1:]) != shape:
-        c, h, w = shape
-        hint = f"flat rows of {c * h * w} pixels reshape with images.reshape(-1, {c}, {h}, {w})"
-        if images.dim() == 4 and tuple(images.shape[1:]) == (h, w, c) and c > 1:
-            hint = "channels-last images (N, H, W, C) go through images.permute(0, 3, 1, 2) first"
-        raise ValueError(f"{what} need images of shape (N, {c}, {h}, {w}), got {tuple(images.shape)}; {hint}.")
-    if len(images) < 2:
-        raise ValueError(f"{what} need at least 2 images (a covariance needs two); use >= 10,000 to compare.")
-    if images.dtype == torch.uint8:
-        if int(images.max()) == 1:
-            raise ValueError(
-                f"{what} got uint8 values 0 and 1 only: a 0/1 mask, which as pixels 0..255 is "
-                "black. Pass mask.float() for images in [0, 1], or pixel values 0..255."
-            )
-        images = images.float() / 255
-    finite = torch.isfinite(images).flatten(1).all(1)
-    if not finite.all():
-        raise ValueError(
-            f"{what} got {int((~finite).sum())} of {len(images)} images with NaN or infinite "
-            "values (a diverged generator?): score finite images only."
-        )
-    lo, hi = float(images.min()), float(images.max())
-    if lo < -1e-3 or hi > 1 + 1e-3:
-        hint = (
-            "values 0..255 must be divided by 255"
-            if hi > 2
-            else "generator output in [-1, 1] must go through helpers.to_unit() first"
-        )
-        raise ValueError(f"{what} need pixel values in [0, 1], got [{lo:.2f}, {hi:.2f}]: {hint}.")
-    return images.float()
-
-
 @torch.no_grad()
 def features_and_probs(images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
     """Penultimate-layer features (float64) and class probabilities of ``images`` in [0, 1]."""
     model, _, _ = load_classifier()
-    images = check_images(images).cpu()
+    images = check_images(images, "MNIST scores", DATASETS["mnist"].shape).cpu()
     feats, probs = [], []
     for i in range(0, len(images), batch_size):
         f = model.features(images[i : i + batch_size])

@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .data import BadDataError, TensorBatches, load_cat_faces, load_mnist
+from .data import DATASETS, BadDataError, TensorBatches
 from .env import Precision, choose_precision
 from .history import History
 from .models import (
@@ -41,6 +41,7 @@ class Recipe:
     name: str
     #: What the recipe is, in words; every number is in the fields below (:meth:`summary` prints them).
     description: str
+    #: The name of its dataset in :data:`helpers.data.DATASETS` ("mnist", "cats").
     dataset: str
     #: ``make_networks(latent_dim)`` -> fresh ``(G, D)`` with PyTorch's default init (:meth:`networks`).
     make_networks: Callable[[int], tuple[nn.Module, nn.Module]]
@@ -332,18 +333,12 @@ class Setup:
 
 
 def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
-    """The training images of ``name`` ("mnist", "cats") as uint8, optionally only the first ``limit``."""
-    if name == "mnist":
-        images = load_mnist(train=True)[0]
-    elif name == "cats":
-        images = load_cat_faces()
-    else:
-        raise ValueError(f"unknown dataset {name!r}")
+    """The training images of ``name`` (a key of the datasets table: "mnist", "cats") as uint8 ``(N, C, H, W)``,
+    0-255, optionally only the first ``limit``. Raises ``ValueError`` for another name."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    images = DATASETS[name].load()
     return images[:limit] if limit else images
-
-
-#: Each dataset's name, loader and image shape (C, H, W), for the hint when a recipe gets other images.
-_DATASETS = {"mnist": ("MNIST", "load_mnist()[0]", (1, 28, 28)), "cats": ("cat faces", "load_cat_faces()", (3, 64, 64))}
 
 
 def _image_shape(G: nn.Module, latent_dim: int) -> tuple[int, ...]:
@@ -358,12 +353,12 @@ def _check_image_shape(recipe: Recipe, expected: tuple[int, ...], images: torch.
     if got == expected:
         return
     size = "x".join(map(str, expected)), "x".join(map(str, got))
-    name, loader, _ = _DATASETS.get(recipe.dataset, ("images of that shape", "", None))
-    fix = f"pass {name} ({loader})" if loader else f"pass {name}"
-    other = next((key for key, (_, _, shape) in _DATASETS.items() if shape == got), None)
+    dataset = DATASETS.get(recipe.dataset)
+    fix = f"pass {dataset.title} ({dataset.loader})" if dataset else "pass images of that shape"
+    other = next((key for key, d in DATASETS.items() if d.shape == got), None)
     if other is not None:
         names = sorted(r.name for r in RECIPES.values() if r.dataset == other)
-        fix += f", or use a recipe for {_DATASETS[other][0]}: {', '.join(names)}"
+        fix += f", or use a recipe for {DATASETS[other].title}: {', '.join(names)}"
     raise BadDataError(
         f"{recipe.name} expects {size[0]} images (channels x height x width, as its generator "
         f"makes them), got {size[1]}: {fix}."

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .metrics import check_images
+from .data import check_images
 
 #: Side of the square patches, patches per image and level, random directions (in repeats of 128).
 PATCH, PATCHES_PER_IMAGE, DIRECTIONS, DIRECTION_REPEATS = 7, 64, 128, 4
@@ -92,8 +92,8 @@ def sliced_wasserstein(
     ranges or dtypes (as :func:`helpers.cat_scores` does) and for sets of different sizes.
     """
     shape = tuple(real.shape[1:]) if real.ndim == 4 else (1, *real.shape[1:])
-    real = check_images(real, shape, "sliced_wasserstein").cpu()
-    fake = check_images(fake, shape, "sliced_wasserstein").cpu()
+    real = check_images(real, "sliced_wasserstein", shape).cpu()
+    fake = check_images(fake, "sliced_wasserstein", shape).cpu()
     if len(real) != len(fake):
         raise ValueError(
             f"sliced_wasserstein compares sets of equal size: got {len(real)} real and {len(fake)} generated "

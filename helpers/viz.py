@@ -14,24 +14,40 @@ from matplotlib.patches import Rectangle
 from torch import nn
 from torchvision.utils import make_grid
 
-from .data import to_unit
+from .data import check_images, to_unit
 from .history import History
 from .sampling import eval_mode, slerp
 from .train import EpochEnd
 
 
-def grid_array(images: torch.Tensor, nrow: int = 8) -> np.ndarray:
-    """A uint8 ``(H, W, 3)`` grid of ``images`` (uint8, or float in [-1, 1])."""
-    images = images.detach().cpu()
-    unit = images.float() / 255 if images.dtype == torch.uint8 else to_unit(images)
-    grid = make_grid(unit, nrow=nrow, padding=2, pad_value=1.0)
-    return (grid.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+def _uint8_pixels(unit: torch.Tensor) -> np.ndarray:
+    """Float values in [0, 1] (``UNIT_TOLERANCE`` outside clamped) as uint8 0..255, channels last."""
+    return (unit.clamp(0.0, 1.0).movedim(-3, -1).numpy() * 255).round().astype(np.uint8)
+
+
+def _frame_pixels(frames: Sequence[np.ndarray]) -> np.ndarray:
+    """``frames``, each ``(H, W, C)`` in uint8 0..255 or float in [0, 1] (checked as :func:`grid_array` checks
+    images), as one uint8 array ``(N, H, W, C)``."""
+    stack = torch.as_tensor(np.stack(frames)).permute(0, 3, 1, 2)
+    return _uint8_pixels(check_images(stack, "animation frames", min_count=1).cpu())
+
+
+def grid_array(images: torch.Tensor | np.ndarray, nrow: int = 8) -> np.ndarray:
+    """A uint8 ``(H, W, 3)`` grid of ``images`` ``(N, C, H, W)``, ``nrow`` to a row, 2 px white lines between.
+
+    ``images``: uint8 pixels 0..255 or float values in [0, 1], the series' convention outside the networks (a
+    generator's output in [-1, 1] goes through :func:`helpers.to_unit` first). Raises :class:`helpers.BadDataError`
+    (a ``ValueError``) that says what to pass for anything else: floats outside [0, 1], NaN, other shapes.
+    """
+    unit = check_images(images, "image grids", min_count=1).cpu()
+    return _uint8_pixels(make_grid(unit, nrow=nrow, padding=2, pad_value=1.0))
 
 
 def show_images(
-    images: torch.Tensor, nrow: int = 8, title: str = "", ax: plt.Axes | None = None, size: float = 4.0
+    images: torch.Tensor | np.ndarray, nrow: int = 8, title: str = "", ax: plt.Axes | None = None, size: float = 4.0
 ) -> plt.Axes:
-    """Draw a grid of images (uint8, or float in [-1, 1] as a Tanh generator makes them)."""
+    """Draw a grid of images, uint8 pixels 0..255 or float values in [0, 1] (:func:`grid_array`; a generator's
+    output in [-1, 1] goes through :func:`helpers.to_unit` first), on ``ax`` or a new ``size``-inch figure."""
     if ax is None:
         _, ax = plt.subplots(figsize=(size, size))
     ax.imshow(grid_array(images, nrow), interpolation="nearest")
@@ -42,7 +58,7 @@ def show_images(
 
 def show_image_grids(grids: dict[str, torch.Tensor], title: str = "", nrow: int = 8, size: float = 4.2) -> plt.Figure:
     """Image grids side by side, one panel per entry of ``grids`` (panel title -> images as :func:`show_images`
-    takes them), under one figure ``title``; ``size``: inches per panel."""
+    takes them: uint8, or float in [0, 1]), under one figure ``title``; ``size``: inches per panel."""
     fig, axes = plt.subplots(1, len(grids), figsize=(size * len(grids), size + 0.6), layout="constrained")
     for ax, (name, images) in zip(np.atleast_1d(axes), grids.items()):
         show_images(images, nrow=nrow, title=name, ax=ax)
@@ -120,7 +136,7 @@ class SampleRecorder:
     @torch.no_grad()
     def __call__(self, end: EpochEnd) -> None:
         with eval_mode(self.generator if self.generator is not None else end.G) as G:
-            frame = grid_array(G(self.fixed_noise), self.nrow)
+            frame = grid_array(to_unit(G(self.fixed_noise)), self.nrow)
         self.frames.append(frame)
         self.epochs.append(end.epoch)
         if self.folder is not None:
@@ -129,8 +145,10 @@ class SampleRecorder:
 
 
 def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_ms: int = 300, size: float = 4.0) -> str:
-    """An HTML/JavaScript player of ``frames`` (e.g. :class:`SampleRecorder` grids)."""
-
+    """An HTML/JavaScript player of ``frames``, each ``(H, W, C)`` in uint8 0..255 or float in [0, 1] (e.g.
+    :class:`SampleRecorder` grids), titled by ``labels``; ``size`` in inches. Raises
+    :class:`helpers.BadDataError` for frames outside that convention, saying what to pass."""
+    frames = _frame_pixels(frames)
     fig, ax = plt.subplots(figsize=(size, size))
     ax.axis("off")
     shown = ax.imshow(frames[0], interpolation="nearest")
@@ -151,9 +169,10 @@ def show_frames(frames: Sequence[np.ndarray], labels: Sequence[str], count: int 
     """A row of ``count`` of ``frames`` (first, last, and evenly spaced between), titled by ``labels``.
 
     The static twin of :func:`animate`: a picture that renders where JavaScript does not (GitHub's
-    notebook view). ``frames``: uint8 ``(H, W, 3)`` arrays such as :class:`SampleRecorder` keeps;
-    ``size``: inches per panel.
+    notebook view). ``frames``: ``(H, W, C)`` arrays in uint8 0..255 (such as :class:`SampleRecorder` keeps)
+    or float in [0, 1]; ``size``: inches per panel. Raises :class:`helpers.BadDataError` as :func:`animate` does.
     """
+    frames = _frame_pixels(frames)
     picked = np.unique(np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int))
     fig, axes = plt.subplots(1, len(picked), figsize=(size * len(picked), size + 0.4), layout="constrained")
     for ax, i in zip(np.atleast_1d(axes), picked):
@@ -219,7 +238,7 @@ def interpolation_explorer(G: nn.Module, noise_of_seed: Callable[[int], torch.Te
         z = slerp(noise_of_seed(seed_a), noise_of_seed(seed_b), t)
         path = torch.cat([slerp(noise_of_seed(seed_a), noise_of_seed(seed_b), s) for s in np.linspace(0, 1, 8)])
         with eval_mode(G):
-            one, row = G(z), G(path)
+            one, row = to_unit(G(z)), to_unit(G(path))
         fig, (ax_big, ax_row) = plt.subplots(1, 2, figsize=(9, 3), gridspec_kw={"width_ratios": [1, 3]})
         show_images(one, nrow=1, ax=ax_big, title=f"t = {t:.2f}")
         show_images(row, nrow=8, ax=ax_row, title=f"seed {seed_a} -> seed {seed_b}")

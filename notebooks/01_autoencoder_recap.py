@@ -259,7 +259,7 @@ with torch.no_grad():
     reconstructions = decoder(eval_codes)           # (N_EVAL, 1, 28, 28) in [-1, 1]
 
 pairs = torch.stack([eval_x[:16], reconstructions[:16]]).flatten(0, 1)   # 16 originals, then 16 reconstructions
-show_images(pairs, nrow=16, size=9, title="Test digits (top) and their reconstructions from a 16-D code (bottom)")
+show_images(to_unit(pairs), nrow=16, size=9, title="Test digits (top) and their reconstructions from a 16-D code (bottom)")
 plt.show()
 
 # %% [markdown]
@@ -355,7 +355,7 @@ with torch.no_grad():
     decoder_2d.eval()
     grid_images = decoder_2d(grid_codes.to(device))
 print("grid of codes:", tuple(grid_codes.shape), "-> decoded images:", tuple(grid_images.shape))
-show_images(grid_images, nrow=GRID, size=8,
+show_images(to_unit(grid_images), nrow=GRID, size=8,
             title="Decoder of the 2-D autoencoder on a 15 x 15 grid over the codes' range\n"
                   "(z1 grows to the right, z2 grows upwards)")
 plt.show()
@@ -395,7 +395,7 @@ for name, images in decoded.items():
 # %%
 fig, axes = plt.subplots(1, 4, figsize=(16, 4.6))
 for ax, (name, images) in zip(axes, decoded.items()):
-    show_images(images[:36], nrow=6, ax=ax, title=name)
+    show_images(to_unit(images[:36]), nrow=6, ax=ax, title=name)
 fig.suptitle(f"What the {LATENT_DIM}-D decoder makes from different codes (first 36 of each)")
 fig.tight_layout()
 plt.show()
@@ -551,7 +551,7 @@ def interpolation_rows(index_a: int, index_b: int, steps: int = 8) -> torch.Tens
 # %%
 index_a, index_b = 3, 4        # a 0 and a 4 from the test set
 print("labels:", int(eval_labels[index_a]), "->", int(eval_labels[index_b]))
-show_images(interpolation_rows(index_a, index_b), nrow=8, size=8,
+show_images(to_unit(interpolation_rows(index_a, index_b)), nrow=8, size=8,
             title="From one test digit to another: decoded code interpolation (top), pixel cross-fade (bottom)")
 plt.show()
 
@@ -574,7 +574,7 @@ def show_plane_point(z1: float, z2: float) -> None:
     ax_map.set_xlabel("$z_1$")
     ax_map.set_ylabel("$z_2$")
     ax_map.set_title("2-D latent plane (colours: true digit)")
-    show_images(image, nrow=1, ax=ax_img, title=f"decoded at ({z1:.1f}, {z2:.1f})")
+    show_images(to_unit(image), nrow=1, ax=ax_img, title=f"decoded at ({z1:.1f}, {z2:.1f})")
     fig.tight_layout()
     plt.show()
 
@@ -603,10 +603,10 @@ def show_interpolation(index_a: int, index_b: int, t: float) -> None:
         decoder.eval()
         image = decoder(z)
     fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), gridspec_kw={"width_ratios": [1, 1, 1, 4]})
-    show_images(eval_x[index_a:index_a + 1], nrow=1, ax=axes[0], title=f"digit a (label {int(eval_labels[index_a])})")
-    show_images(image, nrow=1, ax=axes[1], title=f"decoded at t = {t:.2f}")
-    show_images(eval_x[index_b:index_b + 1], nrow=1, ax=axes[2], title=f"digit b (label {int(eval_labels[index_b])})")
-    show_images(interpolate_codes(decoder, eval_codes[index_a:index_a + 1], eval_codes[index_b:index_b + 1]),
+    show_images(to_unit(eval_x[index_a:index_a + 1]), nrow=1, ax=axes[0], title=f"digit a (label {int(eval_labels[index_a])})")
+    show_images(to_unit(image), nrow=1, ax=axes[1], title=f"decoded at t = {t:.2f}")
+    show_images(to_unit(eval_x[index_b:index_b + 1]), nrow=1, ax=axes[2], title=f"digit b (label {int(eval_labels[index_b])})")
+    show_images(to_unit(interpolate_codes(decoder, eval_codes[index_a:index_a + 1], eval_codes[index_b:index_b + 1])),
                 nrow=8, ax=axes[3], title="the whole path, t = 0 ... 1")
     fig.tight_layout()
     plt.show()

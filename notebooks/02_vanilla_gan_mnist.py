@@ -62,6 +62,7 @@ from helpers import (
     show_image_grids,
     show_images,
     slerp,
+    to_unit,
 )
 
 notebook_start = time.perf_counter()
@@ -347,8 +348,8 @@ else:
         "the averaged generator should draw clearly better digits than the latest weights"
 
 # %%
-show_image_grids({"real digits": real_digits[:64] * 2 - 1, f"our recipe, {EPOCHS} epochs": ours_samples[:64] * 2 - 1,
-                  "article recipe, same time": article_samples[:64] * 2 - 1},
+show_image_grids({"real digits": real_digits[:64], f"our recipe, {EPOCHS} epochs": ours_samples[:64],
+                  "article recipe, same time": article_samples[:64]},
                  title="Real vs generated (same CPU time for both GANs)")
 plt.show()
 
@@ -391,7 +392,7 @@ interpolation_explorer(ours.generator, noise_of_seed, title="Sliding through lat
 with torch.no_grad():
     rows = [torch.cat([slerp(noise_of_seed(2 * i), noise_of_seed(2 * i + 1), t)
                        for t in np.linspace(0, 1, 10)]) for i in range(8)]
-    show_images(ours.generator(torch.cat(rows)), nrow=10, size=6, title="Latent interpolations (left to right)")
+    show_images(to_unit(ours.generator(torch.cat(rows))), nrow=10, size=6, title="Latent interpolations (left to right)")
 
 # %% [markdown]
 # ## Summary

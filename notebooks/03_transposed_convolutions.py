@@ -66,6 +66,7 @@ from helpers import (
     plot_history,
     show_frames,
     show_image_grids,
+    to_unit,
 )
 
 notebook_start = time.perf_counter()
@@ -526,7 +527,7 @@ assert saturated["default"] > 0.05 and saturated["DCGAN"] < 0.01 and saturated["
 # every layer, as the paper does.
 
 # %%
-show_image_grids({"default init": x_default[:36], "DCGAN init": x_dcgan[:36]}, nrow=6,
+show_image_grids({"default init": to_unit(x_default[:36]), "DCGAN init": to_unit(x_dcgan[:36])}, nrow=6,
                  title="The untrained classic generator's images")
 plt.show()
 
@@ -614,7 +615,7 @@ else:
     assert scores["DCGAN"]["class_entropy"] > 2.2, "all ten digits should appear"
 
 # %%
-show_image_grids({name: x[:64] * 2 - 1 for name, x in generated.items()},
+show_image_grids({name: x[:64] for name, x in generated.items()},
                  title="DCGAN vs fully connected GAN (notebook 02) on the same CPU")
 plt.show()
 

@@ -439,7 +439,7 @@ if CHECKPOINT.exists():
 G_saved = helpers.load_generator(RECIPE.networks()[0].to(device), export, map_location=device,
                                  recipe=RECIPE.name, settings=RECIPE.settings())
 with torch.no_grad():
-    show_images(G_saved(fixed_noise), size=6, title=f"Reloaded generator: {helpers.load_checkpoint(export)['note']}")
+    show_images(to_unit(G_saved(fixed_noise)), size=6, title=f"Reloaded generator: {helpers.load_checkpoint(export)['note']}")
 plt.show()
 
 # %% [markdown]
@@ -487,7 +487,7 @@ else:
 G.eval()
 with torch.no_grad():
     torch.manual_seed(SEED + 1)
-    fakes = G(setup.noise(64)).float().cpu()
+    fakes = to_unit(G(setup.noise(64))).cpu()  # in [0, 1], as plots and scores take images
 real_sample = images[torch.randperm(len(images), generator=torch.Generator().manual_seed(SEED))[:64]]
 show_image_grids({"Real cats (64 random training images)": real_sample,
                   f"Generated cats (64 new latent vectors, after {history.epochs} epoch(s))": fakes}, size=6)
@@ -510,7 +510,7 @@ def mean_pair_distance(batch: torch.Tensor) -> float:
 
 
 real_unit = images[:64].float() / 255
-spread_real, spread_fake = mean_pair_distance(real_unit), mean_pair_distance(to_unit(fakes))
+spread_real, spread_fake = mean_pair_distance(real_unit), mean_pair_distance(fakes)
 print(f"mean distance between two real images: {spread_real:.3f}, between two generated: {spread_fake:.3f} "
       f"(ratio {spread_fake / spread_real:.2f})")
 if FULL_RUN:
@@ -550,7 +550,7 @@ print(f"ends: seeds {seed_a} and {seed_b}; latent norms along the path",
       [round(n, 1) for n in z_path.norm(dim=1)[[0, 5, 9]].tolist()])
 fig, ax = plt.subplots(figsize=(12, 1.9), layout="constrained")
 with torch.no_grad():
-    show_images(G(z_path), nrow=10, ax=ax, title=f"From the cat of seed {seed_a} to the cat of seed {seed_b} (slerp)")
+    show_images(to_unit(G(z_path)), nrow=10, ax=ax, title=f"From the cat of seed {seed_a} to the cat of seed {seed_b} (slerp)")
 plt.show()
 
 # %%
@@ -663,8 +663,8 @@ G_long, info = helpers.load_pretrained(RECIPE.name, device)
 print(f"shipped generator: {info['epochs']} epochs, {info['steps']:,} steps, {info['train_minutes']} min on "
       f"{info['machine']} (torch {info['torch']})")
 with torch.no_grad():
-    show_image_grids({f"This run: {history.seconds / 60:.0f} min": G.eval()(fixed_noise).float().cpu(),
-                      f"Shipped: {info['train_minutes']:.0f} min": G_long(fixed_noise).float().cpu()}, size=6)
+    show_image_grids({f"This run: {history.seconds / 60:.0f} min": to_unit(G.eval()(fixed_noise)),
+                      f"Shipped: {info['train_minutes']:.0f} min": to_unit(G_long(fixed_noise))}, size=6)
 plt.show()
 
 # %%

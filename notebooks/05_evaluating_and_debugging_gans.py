@@ -149,7 +149,7 @@ references = {
 }
 fig, axes = plt.subplots(1, 4, figsize=(12, 3.6), layout="constrained")
 for ax, (name, x) in zip(axes, references.items()):
-    show_images(x[:16] * 2 - 1, nrow=4, ax=ax, title=name)
+    show_images(x[:16], nrow=4, ax=ax, title=name)
 fig.suptitle("Four reference 'generators' whose quality we know (16 images each)")
 plt.show()
 
@@ -366,7 +366,7 @@ def sample_grids(runs: list[Run], title: str, per_row: int = 3) -> None:
     for ax in axes.flat[len(runs):]:
         ax.axis("off")
     for ax, run in zip(axes.flat, runs):
-        show_images(run.samples[:36] * 2 - 1, nrow=6, ax=ax,
+        show_images(run.samples[:36], nrow=6, ax=ax,
                     title=f"{run.name}\nFréchet {run.scores['frechet_distance']:.0f}, "
                           f"{run.scores['effective_classes']:.1f} classes")
         ax.title.set_fontsize(10)
@@ -407,7 +407,7 @@ score_table(healthy_scores, f"healthy run after {long_history.steps} steps ({tim
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(7.5, 4.2), layout="constrained")
 for ax, (name, x) in zip(axes, long_samples.items()):
-    show_images(x[:36] * 2 - 1, nrow=6, ax=ax,
+    show_images(x[:36], nrow=6, ax=ax,
                 title=f"{name}\nFréchet {healthy_scores[name]['frechet_distance']:.0f}")
 fig.suptitle(f"The healthy run after {long_history.steps} steps")
 plt.show()
@@ -448,7 +448,7 @@ print(f"median distance to the nearest training digit: generated {gen_dist.media
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained", gridspec_kw={"width_ratios": [1.3, 1]})
 pairs = torch.cat([generated[:8], pool[gen_idx[:8]]])
-show_images(pairs * 2 - 1, nrow=8, ax=axes[0], title="top: generated, bottom: nearest training digit")
+show_images(pairs, nrow=8, ax=axes[0], title="top: generated, bottom: nearest training digit")
 bins = np.linspace(0, float(max(gen_dist.max(), test_dist.max())), 40)
 axes[1].hist(test_dist.numpy(), bins, alpha=0.6, label="unseen real digits")
 axes[1].hist(gen_dist.numpy(), bins, alpha=0.6, label="generated digits")

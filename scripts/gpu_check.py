@@ -132,8 +132,8 @@ def autocast_dtypes(device: str, precision: str) -> Result:
     return seen == {"G": {dtype}, "D": {dtype}}, f"output dtypes {seen}"
 
 
-def main() -> None:
-    """Run the checks, print a line each and a summary; exit 1 on any failure."""
+def parse_args() -> argparse.Namespace:
+    """The command line: ``--device``, ``--seconds`` per throughput variant, ``--skip`` groups."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cuda")
     parser.add_argument("--seconds", type=float, default=8.0, help="timed seconds per throughput variant")
@@ -142,15 +142,11 @@ def main() -> None:
         default="",
         help="comma-separated groups to skip: notebooks, resume, cross-device, fp16, autocast, throughput",
     )
-    args = parser.parse_args()
-    skip = set(filter(None, args.skip.split(",")))
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        sys.exit("no CUDA GPU is visible: run on a GPU machine, or pass --device cpu")
-    gpu = args.device
-    started = time.perf_counter()
-    name = torch.cuda.get_device_name(gpu) if gpu.startswith("cuda") else "CPU"
-    print(f"gpu_check on {gpu} ({name}), torch {torch.__version__}, FAST mode", flush=True)
+    return parser.parse_args()
 
+
+def side_by_side_checks(gpu: str, skip: set[str]) -> dict[str, Callable[[], Result]]:
+    """The subprocess checks, by name, that run side by side: notebooks, resume, cross-device, fp16 (less ``skip``)."""
     jobs: dict[str, Callable[[], Result]] = {}
     if "notebooks" not in skip:
         for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py")):
@@ -163,50 +159,70 @@ def main() -> None:
         jobs[f"cross-device {gpu}->cpu"] = lambda: train_twice("dcgan-mnist", gpu, "cpu")
     if "fp16" not in skip:
         jobs["fp16"] = lambda: fp16(gpu)
-    results: dict[str, tuple[bool, str, float]] = {}
+    return jobs
 
-    def timed(key: str) -> None:
-        start = time.perf_counter()
-        try:
-            ok, detail = jobs[key]()
-        except Exception as exc:  # a check that crashes is a failed check, reported like the others
-            ok, detail = False, f"{type(exc).__name__}: {exc}"
-        results[key] = (ok, detail, time.perf_counter() - start)
-        print(f"{'PASS' if ok else 'FAIL'} {key} ({results[key][2]:.0f} s): {detail}", flush=True)
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, (os.cpu_count() or 2) // 2))) as pool:
-        list(pool.map(timed, jobs))
-    if "autocast" not in skip:
-        for precision in ("bf16", "fp16"):
-            jobs[f"autocast {precision}"] = lambda p=precision: autocast_dtypes(gpu, p)
-            timed(f"autocast {precision}")
-    if "throughput" not in skip:
+def throughput(gpu: str, seconds: float) -> Result:
+    """``benchmarks/dcgan_throughput.py`` on ``gpu``, every variant: its log printed, its ratios as the detail."""
+    ok, log = run(
+        [
+            sys.executable,
+            "benchmarks/dcgan_throughput.py",
+            "--device",
+            gpu,
+            "--seconds",
+            str(seconds),
+            "--variants",
+            "reference,fit,fit-fp32,fit-bf16,fit-fp16",
+        ],
+        timeout=400,
+    )
+    print(log, flush=True)
+    return ok, " | ".join(line.split(" (")[0] for line in log.splitlines() if "x the reference" in line)
 
-        def throughput() -> Result:
-            ok, log = run(
-                [
-                    sys.executable,
-                    "benchmarks/dcgan_throughput.py",
-                    "--device",
-                    gpu,
-                    "--seconds",
-                    str(args.seconds),
-                    "--variants",
-                    "reference,fit,fit-fp32,fit-bf16,fit-fp16",
-                ],
-                timeout=400,
-            )
-            print(log, flush=True)
-            return ok, " | ".join(line.split(" (")[0] for line in log.splitlines() if "x the reference" in line)
 
-        jobs["throughput"] = throughput
-        timed("throughput")
+def timed(key: str, check: Callable[[], Result], results: dict[str, tuple[bool, str, float]]) -> None:
+    """Run ``check``, store (passed, detail, seconds) as ``results[key]`` and print its line."""
+    start = time.perf_counter()
+    try:
+        ok, detail = check()
+    except Exception as exc:  # a check that crashes is a failed check, reported like the others
+        ok, detail = False, f"{type(exc).__name__}: {exc}"
+    results[key] = (ok, detail, time.perf_counter() - start)
+    print(f"{'PASS' if ok else 'FAIL'} {key} ({results[key][2]:.0f} s): {detail}", flush=True)
+
+
+def summary(results: dict[str, tuple[bool, str, float]], started: float) -> int:
+    """Print how many checks passed and which failed since ``started``; the exit status (1 on any failure)."""
     failed = [k for k, (ok, _, _) in results.items() if not ok]
     print(
         f"gpu_check: {len(results) - len(failed)} passed, {len(failed)} failed "
         f"in {time.perf_counter() - started:.0f} s" + (f" (failed: {', '.join(failed)})" if failed else "")
     )
-    sys.exit(1 if failed else 0)
+    return 1 if failed else 0
+
+
+def main() -> None:
+    """Run the checks, print a line each and a summary; exit 1 on any failure."""
+    args = parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        sys.exit("no CUDA GPU is visible: run on a GPU machine, or pass --device cpu")
+    gpu = args.device
+    started = time.perf_counter()
+    name = torch.cuda.get_device_name(gpu) if gpu.startswith("cuda") else "CPU"
+    print(f"gpu_check on {gpu} ({name}), torch {torch.__version__}, FAST mode", flush=True)
+
+    results: dict[str, tuple[bool, str, float]] = {}
+    jobs = side_by_side_checks(gpu, skip)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(8, (os.cpu_count() or 2) // 2))) as pool:
+        list(pool.map(lambda key: timed(key, jobs[key], results), jobs))
+    if "autocast" not in skip:
+        for precision in ("bf16", "fp16"):
+            timed(f"autocast {precision}", lambda p=precision: autocast_dtypes(gpu, p), results)
+    if "throughput" not in skip:
+        timed("throughput", lambda: throughput(gpu, args.seconds), results)
+    sys.exit(summary(results, started))
 
 
 if __name__ == "__main__":

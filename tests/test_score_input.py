@@ -6,6 +6,7 @@ Scored: finite float values in [0, 1] or uint8 pixels 0..255, (N, 1, 28, 28) or 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 
+from helpers.data import DATASETS, BadDataError
 from helpers.metrics import mnist_scores
 
 
@@ -83,3 +85,45 @@ def test_score_says_what_the_file_is(kind: str, tmp_path, cli_error) -> None:
     make, named = BAD_FILES[kind]
     make(tmp_path / "samples.npy")
     assert named in cli_error(["score", str(tmp_path / "samples.npy")])
+
+
+def test_batches_scores_and_plots_share_one_validator_and_its_messages() -> None:
+    """Before, TensorBatches and the scores each had their own checks, worded apart, and the plots none."""
+    from helpers import TensorBatches, cat_scores, grid_array
+
+    faces = torch.zeros(4, 64, 64, 3, dtype=torch.uint8)  # channels last
+    messages = []
+    for use in (lambda x: TensorBatches(x, 2), cat_scores, grid_array):
+        with pytest.raises(BadDataError) as err:
+            use(faces)
+        messages.append(str(err.value))
+    fix = "got (4, 64, 64, 3); channels-last images (N, H, W, C) go through images.permute(0, 3, 1, 2) first."
+    assert all(message.endswith(fix) for message in messages), messages
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_score_reads_the_dataset_off_the_table(name: str, tmp_path, capsys) -> None:
+    """The command line finds the dataset, and its scorer, in the one datasets table."""
+    from helpers.__main__ import main
+
+    dataset = DATASETS[name]
+    images = np.random.default_rng(0).random((4, *dataset.shape), dtype=np.float32)
+    np.save(tmp_path / "s.npy", images)
+    main(["score", str(tmp_path / "s.npy")])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed.pop("dataset") == name
+    assert printed == json.loads(json.dumps(dataset.score(images)))
+    assert dataset.holds((4, *dataset.shape))
+
+
+def test_recipes_make_the_images_of_their_dataset_in_the_table() -> None:
+    from helpers.recipes import RECIPES, _image_shape
+
+    for recipe in RECIPES.values():
+        assert _image_shape(recipe.networks()[0], recipe.latent_dim) == DATASETS[recipe.dataset].shape, recipe.name
+
+
+def test_score_names_every_dataset_of_the_table_for_another_shape(tmp_path, cli_error) -> None:
+    np.save(tmp_path / "s.npy", np.zeros((4, 3, 32, 32), np.float32))
+    line = cli_error(["score", str(tmp_path / "s.npy")])
+    assert "neither MNIST (N, 1, 28, 28) nor cat faces (N, 3, 64, 64)" in line and "--dataset mnist|cats" in line

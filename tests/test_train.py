@@ -21,6 +21,7 @@ from helpers import (
     load_checkpoint,
     load_generator,
     recalibrate_batch_norm,
+    to_unit,
     train_step,
 )
 from helpers.checkpoint import restore_rng
@@ -255,7 +256,7 @@ def test_sample_recorder_draws_the_given_generator_and_reloads_its_frames(tmp_pa
     recorder = SampleRecorder(fixed, nrow=2, folder=tmp_path, generator=ema.module)
     fit(G, D, data, opt_g, opt_d, noise, epochs=2, progress=False, ema=ema, callbacks=[recorder])
     assert recorder.epochs == [1, 2] and len(recorder.frames) == 2
-    assert np.array_equal(recorder.frames[-1], grid_array(ema.module.eval()(fixed), 2))
+    assert np.array_equal(recorder.frames[-1], grid_array(to_unit(ema.module.eval()(fixed)), 2))
     again = SampleRecorder(fixed, nrow=2, folder=tmp_path)
     assert again.epochs == [1, 2]
     assert all(np.array_equal(a, b) for a, b in zip(again.frames, recorder.frames))
