@@ -21,7 +21,7 @@ import time
 import torch
 
 from helpers import cat_scores, distorted_sets, held_out_split, load_cat_faces
-from helpers.cat_metrics import cat_features, feature_distances
+from helpers.scores.cats import cat_features, feature_distances
 
 
 def row(name: str, n: int, s: dict) -> str:

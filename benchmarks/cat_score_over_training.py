@@ -7,7 +7,7 @@ Each argument is ``PATH=LABEL``: a ``fit`` checkpoint (or export) of ``--recipe`
 ``--n`` samples from seeded noise) or a ``.npy`` of uint8 samples ``(N, 3, 64, 64)`` (the sweep's). For each,
 and for the references (real faces the feature network never saw against other real faces; those blurred
 with sigma 1 px), prints one JSON line: the feature scores (``helpers.cat_scores``: Fréchet distance, KID x
-1000) and the sliced Wasserstein distances x 1000 per scale (``helpers.sliced_wasserstein``), all at the same N.
+1000) and the sliced Wasserstein distances x 1000 per scale (``helpers.scores.sliced_wasserstein``), all at the same N.
 A later, better generator must score lower; where the feature scores flatten, the patch distances should not.
 """
 

@@ -12,7 +12,7 @@ same networks (``article-dcgan-cats``: the helpers DCGAN family with DCGAN init)
   (the tutorial logs them), BCE on the logits.
 * ``fit``: the ``article-dcgan-cats`` recipe through :func:`helpers.fit` as the recipe runs it: the dataset
   decoded once into a uint8 tensor on the device and batched by permutation, per-step statistics
-  kept on the device, the device's precision (:func:`helpers.env.choose_precision`: float32 NCHW on
+  kept on the device, the device's precision (:func:`helpers.infra.env.choose_precision`: float32 NCHW on
   CUDA with native bf16, float16 + gradient scaler on older GPUs; on a CPU bf16 autocast +
   channels_last where it has bf16 instructions, else float32 NCHW).
 * ``fit-fp32``: the same in float32 NCHW: the data path's share alone.

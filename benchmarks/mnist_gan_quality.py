@@ -3,7 +3,7 @@
     python benchmarks/mnist_gan_quality.py --seconds 300 vanilla-gan-mnist article-gan-mnist
 
 Each recipe trains in this process, one after the other (never two at once on a
-shared CPU), then draws 10,000 samples scored by ``helpers.metrics``. Prints one
+shared CPU), then draws 10,000 samples scored by ``helpers.scores.mnist``. Prints one
 JSON line per recipe and the Fréchet-distance ratio of the others to the first.
 """
 

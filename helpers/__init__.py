@@ -4,8 +4,6 @@ Notebooks, benchmarks and scripts import the public names from here; each submod
 concern (README: "Where things live").
 """
 
-from .cat_metrics import cat_features, cat_scores, distorted_sets, held_out_split, inception_fid
-from .checkpoint import CheckpointError, load_checkpoint, load_generator, save_checkpoint
 from .data import (
     BadDataError,
     DataNotFoundError,
@@ -21,7 +19,10 @@ from .data import (
     to_signed,
     to_unit,
 )
-from .env import (
+from .health import GANHealthWarning, TrainingDiverged
+from .history import History
+from .infra.checkpoint import CheckpointError, load_checkpoint, load_generator, save_checkpoint
+from .infra.env import (
     FAST,
     OFFLINE,
     Precision,
@@ -32,9 +33,7 @@ from .env import (
     get_device,
     seed_everything,
 )
-from .health import GANHealthWarning, TrainingDiverged
-from .history import History
-from .metrics import features_and_probs, kernel_distance, mnist_scores
+from .infra.pretrained import load_pretrained
 from .models import (
     ArticleDCGANDiscriminator,
     ArticleDCGANGenerator,
@@ -46,10 +45,11 @@ from .models import (
     dcgan_init,
     layer_widths,
 )
-from .pretrained import load_pretrained
 from .recipes import RECIPES, Recipe, Setup, build, get_recipe, load_dataset
 from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, recalibrate_batch_norm, slerp
-from .sliced_wasserstein import sliced_wasserstein
+from .scores.cats import cat_features, cat_scores, distorted_sets, held_out_split, inception_fid
+from .scores.mnist import features_and_probs, kernel_distance, mnist_scores
+from .scores.sliced_wasserstein import sliced_wasserstein
 from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
 from .viz import (
     SampleRecorder,

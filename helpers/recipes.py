@@ -18,8 +18,8 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
 from .data import DATASETS, BadDataError, TensorBatches
-from .env import Precision, choose_precision
 from .history import History
+from .infra.env import Precision, choose_precision
 from .models import (
     ArticleDCGANDiscriminator,
     ArticleDCGANGenerator,
@@ -58,9 +58,9 @@ class Recipe:
     #: it measured faster: only together with bf16 autocast on a CPU, not in float32 there and not on CUDA
     #: (the figures: ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed").
     channels_last: bool = False
-    #: On CPUs with native bf16 (:func:`helpers.env.cpu_has_native_bf16`), ``precision="auto"`` trains under
+    #: On CPUs with native bf16 (:func:`helpers.infra.env.cpu_has_native_bf16`), ``precision="auto"`` trains under
     #: bf16 autocast: about 2x for the DCGAN. On CUDA the device's default applies
-    #: (:func:`helpers.env.choose_precision`, which takes this preference).
+    #: (:func:`helpers.infra.env.choose_precision`, which takes this preference).
     cpu_bf16: bool = False
     #: Target for real images in the discriminator loss; below 1 is one-sided label smoothing.
     real_label: float = 1.0
@@ -381,7 +381,7 @@ def build(
     ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
     hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
     CPU threads: :func:`cpu_threads` (the recipe's, or one per core; at most ``OMP_NUM_THREADS`` when set).
-    ``precision``: one of :data:`helpers.env.PRECISIONS`, as :func:`helpers.choose_precision` takes it with the
+    ``precision``: one of :data:`helpers.infra.env.PRECISIONS`, as :func:`helpers.choose_precision` takes it with the
     recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else the
     device's default). Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2
     images (``limit`` is checked before anything is loaded); :class:`helpers.BadDataError` for images that are not uint8

@@ -23,7 +23,10 @@ from torch import nn
 from torch.optim.swa_utils import AveragedModel
 from tqdm.auto import tqdm
 
-from .checkpoint import (
+from .data import TensorBatches
+from .health import HEALTH_EVERY, HealthMonitor, TrainingDiverged
+from .history import STEP_KEYS, History
+from .infra.checkpoint import (
     CheckpointError,
     capture_rng,
     load_checkpoint,
@@ -33,10 +36,7 @@ from .checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from .data import TensorBatches
-from .env import FLOAT32, Precision, choose_precision
-from .health import HEALTH_EVERY, HealthMonitor, TrainingDiverged
-from .history import STEP_KEYS, History
+from .infra.env import FLOAT32, Precision, choose_precision
 from .sampling import recalibrate_batch_norm
 
 
@@ -174,7 +174,7 @@ def _resume(
     """Load a :func:`fit` checkpoint into the models, optimisers and random states; (history, epoch, step).
 
     Refuses (:class:`CheckpointError`) a file that is no training checkpoint, and one whose stored run
-    settings differ from ``run`` (:func:`helpers.checkpoint.require_same_run`, naming each difference).
+    settings differ from ``run`` (:func:`helpers.infra.checkpoint.require_same_run`, naming each difference).
     """
     state = load_checkpoint(checkpoint)  # onto the CPU: load_state_dict moves each tensor to its device
     require_training_checkpoint(state, checkpoint)
@@ -403,7 +403,7 @@ def fit(
     interrupted (on CPU). A checkpoint resumes on any device, whichever one wrote it.
     Budgets count the whole run, resumed parts included.
 
-    ``precision``: one of :data:`helpers.env.PRECISIONS` (``"auto"``, the device's measured choice, ``"fp32"``,
+    ``precision``: one of :data:`helpers.infra.env.PRECISIONS` (``"auto"``, the device's measured choice, ``"fp32"``,
     ``"bf16"``, ``"fp16"``; :func:`helpers.choose_precision` decides), or a :class:`helpers.Precision` for
     ``data``'s device type (a recipe's, :attr:`helpers.Setup.precision`); both networks' forward passes run
     under it. ``ValueError`` for a request the device cannot use, or a Precision for another device type.

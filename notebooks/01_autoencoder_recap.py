@@ -39,7 +39,7 @@ helpers.seed_everything(SEED)
 print(helpers.describe_runtime(device))
 
 # %% [markdown]
-# The rest of the imports. `helpers.viz.show_images` draws image grids, and `helpers.metrics`
+# The rest of the imports. `helpers.viz.show_images` draws image grids, and `helpers.scores.mnist`
 # holds a small, pre-trained MNIST classifier that we will use as an impartial judge of
 # "does this look like a digit?".
 
@@ -402,7 +402,7 @@ plt.show()
 
 # %% [markdown]
 # By eye, the random decodes are mostly smudges, blends of two digits, or strokes that belong to no
-# digit. To make that objective we let a judge decide: the MNIST classifier from `helpers.metrics`,
+# digit. To make that objective we let a judge decide: the MNIST classifier from `helpers.scores.mnist`,
 # trained on real digits and shipped with the series. How often is it right on the test digits?
 
 # %%

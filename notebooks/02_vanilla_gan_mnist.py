@@ -293,7 +293,7 @@ plt.show()
 
 # %% [markdown]
 # ## 8. Measuring quality, and the article recipe side by side
-# Looking at samples is essential but subjective. `helpers.metrics` scores a batch of digits
+# Looking at samples is essential but subjective. `helpers.scores.mnist` scores a batch of digits
 # with the small MNIST classifier of notebook 01:
 # * **Fréchet distance** between the classifier's penultimate-layer features of our samples and of the
 #   MNIST test set (like FID, with an MNIST network instead of Inception): near 0 for real digits, lower is better;

@@ -653,7 +653,7 @@ if fid is not None:
 # The feature scores flatten once faces look like faces to the feature network, even while fur and
 # eyes still sharpen. A second measure that needs no network keeps telling: the **sliced Wasserstein
 # distance** between small patches of generated and real faces, at three scales (64, 32 and 16
-# pixels; Karras et al., 2018, `helpers.sliced_wasserstein`). Its finest scale is about edges and fur
+# pixels; Karras et al., 2018, `helpers.scores.sliced_wasserstein`). Its finest scale is about edges and fur
 # texture, its coarsest about layout and colour. It compares two image sets of equal size, so it gets
 # its own references: two sets of real faces, and real faces blurred.
 

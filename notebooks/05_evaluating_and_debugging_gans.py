@@ -7,7 +7,7 @@
 # `assert` that fails if the claim stops being true.
 #
 # You will see
-# 1. what the scores of `helpers.metrics` measure (Fréchet distance, class coverage, confidence),
+# 1. what the scores of `helpers.scores.mnist` measure (Fréchet distance, class coverage, confidence),
 #    their values for real, blurred, noisy and collapsed "generators", and their limits;
 # 2. how the number of images scored shifts the Fréchet distance, and why you compare at equal counts;
 # 3. a healthy reference run, and a nearest-neighbour check that it does not copy training digits;
@@ -99,7 +99,7 @@ print(f"{len(images)} training digits and {len(test_images)} test digits, {tuple
 
 # %% [markdown]
 # ## 2. What the scores measure
-# `helpers.metrics.mnist_scores` runs a small MNIST classifier (about 1 MB, shipped with the
+# `helpers.scores.mnist.mnist_scores` runs a small MNIST classifier (about 1 MB, shipped with the
 # series) over a batch of digits and reports three things. First, how good a judge is it? Its
 # accuracy on the test digits, and the size of the feature vector it describes each image with:
 

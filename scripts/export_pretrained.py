@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 
 from helpers import cat_scores, draw_samples, get_recipe, load_checkpoint, load_generator, make_noise, save_checkpoint
-from helpers.pretrained import PRETRAINED
-from helpers.runfolder import CHECKPOINT, read_run_info
+from helpers.cli.runfolder import CHECKPOINT, read_run_info
+from helpers.infra.pretrained import PRETRAINED
 
 MAX_BYTES = 8_000_000
 SAMPLES, SEED = 2000, 1

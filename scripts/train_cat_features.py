@@ -1,4 +1,4 @@
-"""Train the cat-face feature network behind ``helpers.cat_metrics`` and store it with the real faces' statistics.
+"""Train the cat-face feature network behind ``helpers.scores.cats`` and store it with the real faces' statistics.
 
 Run from the repository root with the faces at hand (``GAN_DATA_DIR`` or Kaggle)::
 
@@ -7,7 +7,7 @@ Run from the repository root with the faces at hand (``GAN_DATA_DIR`` or Kaggle)
 
 Writes ``helpers/weights/cat_features.pt``: the network (float16), the mean and covariance of its features
 on the 90 % of the faces it trained on (float64, the Fréchet reference), 2,000 of those features (float16,
-the KID reference) and the run's settings. The other 10 % (``helpers.cat_metrics.held_out_split``) is never
+the KID reference) and the run's settings. The other 10 % (``helpers.scores.cats.held_out_split``) is never
 trained on: it is the real-vs-real check. Deterministic for a given seed on one machine.
 
 The label-free task (``--task``): ``rotation`` (predict which of 0/90/180/270 degrees a face was turned by)
@@ -31,8 +31,8 @@ from torch import nn
 from torchvision.ops import roi_align
 
 from helpers import load_cat_faces, seed_everything
-from helpers.cat_metrics import WEIGHTS, CatFeatureNet, distorted_sets, feature_distances, held_out_split
-from helpers.metrics import gaussian_stats
+from helpers.scores.cats import WEIGHTS, CatFeatureNet, distorted_sets, feature_distances, held_out_split
+from helpers.scores.mnist import gaussian_stats
 
 KID_REFERENCE = 2000
 

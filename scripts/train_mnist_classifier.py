@@ -1,4 +1,4 @@
-"""Train the MNIST classifier behind ``helpers.metrics`` and store its weights.
+"""Train the MNIST classifier behind ``helpers.scores.mnist`` and store its weights.
 
 Run from the repository root: ``python scripts/train_mnist_classifier.py``.
 Writes ``helpers/weights/mnist_classifier.pt`` holding the weights and the mean and
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers import load_mnist, seed_everything
-from helpers.metrics import WEIGHTS, MNISTClassifier, gaussian_stats
+from helpers.scores.mnist import WEIGHTS, MNISTClassifier, gaussian_stats
 
 
 def main(epochs: int = 4, batch_size: int = 128, seed: int = 0) -> None:

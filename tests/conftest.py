@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import env
+from helpers.infra import env
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -58,7 +58,7 @@ def real_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def cli_error(capsys: pytest.CaptureFixture) -> Callable[..., str]:
     """``cli_error(argv, code=1)``: run ``python -m helpers`` in-process and return the one error line it
     ends with, after checking the exit status and that nothing but that line reached stderr."""
-    from helpers.__main__ import main
+    from helpers.cli.commands import main
 
     def run(argv: list[str], code: int = 1) -> str:
         with pytest.raises(SystemExit) as stop:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import env
-from helpers.__main__ import main
+from helpers.cli.commands import main
+from helpers.infra import env
 
 TRAIN = ["train", "article-gan-mnist", "--quiet"]
 

@@ -24,14 +24,14 @@ from helpers import (
     DataNotFoundError,
     TensorBatches,
     decode_image_folder,
-    env,
     load_cat_faces,
     load_mnist,
     standin_cat_faces,
 )
-from helpers import data as data_module
-from helpers.__main__ import main
+from helpers.cli.commands import main
 from helpers.data import CATS_FOLDER, find_data_locations
+from helpers.data import sources as data_module
+from helpers.infra import env
 from helpers.recipes import build
 
 MNIST_NAMES = {

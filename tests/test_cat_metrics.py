@@ -21,14 +21,14 @@ from helpers import (
     cat_features,
     cat_scores,
     distorted_sets,
-    env,
     held_out_split,
     inception_fid,
     load_cat_faces,
     standin_cat_faces,
 )
-from helpers.cat_metrics import WEIGHTS, feature_distances, load_cat_feature_net
-from helpers.metrics import _Given, frechet_distance, gaussian_stats, kernel_distance
+from helpers.infra import env
+from helpers.scores.cats import WEIGHTS, feature_distances, load_cat_feature_net
+from helpers.scores.mnist import _Given, frechet_distance, gaussian_stats, kernel_distance
 
 GAN_SAMPLES = Path(__file__).resolve().parent / "data" / "cat_gan_samples.npz"
 
@@ -157,7 +157,7 @@ def test_inception_fid_is_skipped_without_torch_fidelity(monkeypatch, capsys) ->
 def test_score_cli_reads_the_dataset_off_the_shape(tmp_path, capsys) -> None:
     import json
 
-    from helpers.__main__ import main
+    from helpers.cli.commands import main
 
     np.save(tmp_path / "cats.npy", standin_cat_faces(20).numpy())
     main(["score", str(tmp_path / "cats.npy")])

@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from helpers import standin_cat_faces
-from helpers.env import cpu_has_native_bf16
+from helpers.infra.env import cpu_has_native_bf16
 from helpers.recipes import RECIPES, build, get_recipe
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ from PIL import Image
 from torch import nn
 
 from helpers import CheckpointError, MLPDiscriminator, MLPGenerator, TensorBatches, fit, load_generator, save_checkpoint
-from helpers.checkpoint import require_same_run
+from helpers.infra.checkpoint import require_same_run
 from helpers.sampling import make_noise
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers.__main__ import main
+from helpers.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,13 +14,13 @@ from helpers import (
     BadDataError,
     DataNotFoundError,
     TensorBatches,
-    data,
     decode_image_folder,
-    env,
     load_cat_faces,
     load_mnist,
     standin_cat_faces,
 )
+from helpers.data import sources
+from helpers.infra import env
 
 
 @pytest.fixture(autouse=True)
@@ -182,7 +182,7 @@ def test_cats_real_dataset_and_cached_second_load(real_data, monkeypatch) -> Non
     def no_decoding(*args: object) -> None:
         raise AssertionError("decoded a JPEG although the cache holds them all")
 
-    monkeypatch.setattr(data, "_decode", no_decoding)
+    monkeypatch.setattr(sources, "_decode", no_decoding)
     y = load_cat_faces()
     assert torch.equal(x, y)
 

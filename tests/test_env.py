@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import describe_runtime, detect_platform, env, fast_or_full, get_device, seed_everything
+from helpers import describe_runtime, detect_platform, fast_or_full, get_device, seed_everything
+from helpers.infra import env
 
 
 def test_get_device_defaults_and_override(monkeypatch: pytest.MonkeyPatch) -> None:

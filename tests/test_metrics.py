@@ -6,7 +6,14 @@ import pytest
 import torch
 
 from helpers import load_mnist
-from helpers.metrics import WEIGHTS, features_and_probs, frechet_distance, gaussian_stats, load_classifier, mnist_scores
+from helpers.scores.mnist import (
+    WEIGHTS,
+    features_and_probs,
+    frechet_distance,
+    gaussian_stats,
+    load_classifier,
+    mnist_scores,
+)
 
 
 @pytest.fixture(scope="module")

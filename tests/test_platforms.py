@@ -12,8 +12,9 @@ import pytest
 from test_bad_data_input import write_mnist
 from test_data import write_images
 
-from helpers import DataNotFoundError, env, find_data_locations, kaggle_login, load_cat_faces, load_mnist
-from helpers import data as data_module
+from helpers import DataNotFoundError, find_data_locations, kaggle_login, load_cat_faces, load_mnist
+from helpers.data import sources as data_module
+from helpers.infra import env
 
 SLUG = "cats-faces-64x64-for-generative-models"
 

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from test_train import params, tiny
 
 from helpers import Precision, choose_precision, fit, train_step
-from helpers.env import FLOAT32, PRECISIONS
+from helpers.infra.env import FLOAT32, PRECISIONS
 
 F32, BF16, F16 = torch.float32, torch.bfloat16, torch.float16
 
@@ -37,7 +37,7 @@ def test_cuda_precision_follows_the_compute_capability(monkeypatch, capability, 
 
 @pytest.mark.parametrize("native", [True, False])
 def test_each_word_maps_to_its_precision_on_cpu_and_mps(monkeypatch, native: bool) -> None:
-    monkeypatch.setattr("helpers.env.cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr("helpers.infra.env.cpu_has_native_bf16", lambda: native)
     for device in ("cpu", "mps"):
         assert choose_precision(device) == Precision(device, F32)
         assert choose_precision(device, "fp32") == Precision(device, F32)

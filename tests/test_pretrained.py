@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from helpers import CheckpointError, cat_scores, draw_samples, get_recipe, load_generator, load_pretrained, make_noise
-from helpers.pretrained import PRETRAINED
+from helpers.infra.pretrained import PRETRAINED
 
 
 def test_the_shipped_generator_is_small_and_says_what_made_it() -> None:

@@ -91,7 +91,7 @@ def test_runtime_dependencies_are_what_a_lesson_imports() -> None:
     jupytext and nbval, which the setup cell then installed into the platform's environment."""
     runtime = set(requirements(ROOT / "requirements.txt"))
     dev = set(requirements(ROOT / "requirements-dev.txt"))
-    imported = third_party_imports([*(ROOT / "helpers").glob("*.py"), *(ROOT / "notebooks").glob("*.py")])
+    imported = third_party_imports([*(ROOT / "helpers").rglob("*.py"), *(ROOT / "notebooks").glob("*.py")])
     assert runtime == imported, (
         f"declared but not imported: {runtime - imported}; imported, not declared: {imported - runtime}"
     )
@@ -185,13 +185,15 @@ def test_setup_cells_and_badges_agree_with_the_repository_constant() -> None:
     """One address: every setup cell installs ``git+{REPOSITORY}@{TESTED_REF}`` (unless GAN_SERIES_REPO says
     otherwise), every badge opens the notebooks of that ref, and the ref exists in this repository (a branch, or
     a tag that travels with it): before, they named ``v0.1.0``, a tag in no clone, so every badge would fail."""
-    from helpers import env
+    from helpers.infra import env
 
     owner_repo = env.REPOSITORY.removeprefix("https://github.com/")
     found = subprocess.run(
         ["git", "rev-parse", "--verify", "--quiet", f"{env.TESTED_REF}^{{commit}}"], capture_output=True, cwd=ROOT
     )
-    assert found.returncode == 0, f"{env.TESTED_REF!r} (helpers.env.TESTED_REF) is no branch or tag of this repository"
+    assert found.returncode == 0, (
+        f"{env.TESTED_REF!r} (helpers.infra.env.TESTED_REF) is no branch or tag of this repository"
+    )
     assert env.INSTALL_SPEC == f"git+{env.REPOSITORY}@{env.TESTED_REF}"
     reads = f'os.environ.get("GAN_SERIES_REPO", "{env.INSTALL_SPEC}")'
     texts = {"README.md": (ROOT / "README.md").read_text()}
@@ -227,5 +229,7 @@ def test_the_readme_map_names_every_module_of_helpers() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Where things live") : readme.index("## Where data is looked for")]
     mapped = set(re.findall(r"^\| `([\w/]+\.py)` \|", section, re.M))
-    modules = {p.relative_to(ROOT / "helpers").as_posix() for p in (ROOT / "helpers").rglob("*.py")} - {"__init__.py"}
+    modules = {
+        p.relative_to(ROOT / "helpers").as_posix() for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py"
+    }
     assert modules == mapped, f"README map: missing {sorted(modules - mapped)}, stale {sorted(mapped - modules)}"

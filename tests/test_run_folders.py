@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from helpers import CheckpointError, TrainingDiverged, load_generator, recipes
-from helpers.__main__ import main
+from helpers.cli.commands import main
 from helpers.history import History
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,7 @@ def test_two_processes_racing_for_one_folder(tmp_path) -> None:
 
 
 def test_a_folder_in_use_names_its_holder(tmp_path, cli_error) -> None:
-    from helpers.runfolder import claim
+    from helpers.cli.runfolder import claim
 
     out = tmp_path / "run"
     with claim(out):
@@ -96,14 +96,14 @@ def test_a_folder_in_use_names_its_holder(tmp_path, cli_error) -> None:
 
 
 def test_a_killed_holder_leaves_no_lock_behind(tmp_path, cli_error) -> None:
-    from helpers.runfolder import LOCK
+    from helpers.cli.runfolder import LOCK
 
     out = tmp_path / "run"
     holder = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time; from helpers.runfolder import claim; "
+            "import sys, time; from helpers.cli.runfolder import claim; "
             f"from pathlib import Path\nwith claim(Path({str(out)!r})):\n print(1, flush=True); "
             "time.sleep(120)",
         ],
@@ -243,7 +243,7 @@ def test_the_windows_lock_takes_one_byte_far_past_the_run_info_and_reports_busy(
     import errno
     import types
 
-    from helpers import runfolder
+    from helpers.cli import runfolder
 
     calls: list[tuple[int, int, int]] = []
     outcome: dict[str, OSError | None] = {"error": None}

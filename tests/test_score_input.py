@@ -1,4 +1,4 @@
-"""Everything `python -m helpers score` and `helpers.metrics.mnist_scores` can be handed (#15 row 12).
+"""Everything `python -m helpers score` and `helpers.scores.mnist.mnist_scores` can be handed (#15 row 12).
 
 Scored: finite float values in [0, 1] or uint8 pixels 0..255, (N, 1, 28, 28) or (N, 28, 28), N >= 2, from a
 .npy file. Anything else is refused with what it is and what to pass, never scored as something it is not.
@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from helpers.data import DATASETS, BadDataError
-from helpers.metrics import mnist_scores
+from helpers.scores.mnist import mnist_scores
 
 
 def digits(n: int = 20) -> np.ndarray:
@@ -104,7 +104,7 @@ def test_batches_scores_and_plots_share_one_validator_and_its_messages() -> None
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_score_reads_the_dataset_off_the_table(name: str, tmp_path, capsys) -> None:
     """The command line finds the dataset, and its scorer, in the one datasets table."""
-    from helpers.__main__ import main
+    from helpers.cli.commands import main
 
     dataset = DATASETS[name]
     images = np.random.default_rng(0).random((4, *dataset.shape), dtype=np.float32)

@@ -24,8 +24,8 @@ from helpers import (
     to_unit,
     train_step,
 )
-from helpers.checkpoint import restore_rng
-from helpers.env import FLOAT32
+from helpers.infra.checkpoint import restore_rng
+from helpers.infra.env import FLOAT32
 from helpers.sampling import eval_mode, generator_ema, make_noise
 from helpers.train import _resume as resume_from
 from helpers.viz import SampleRecorder, grid_array

@@ -18,8 +18,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .checkpoint import load_checkpoint, require_training_checkpoint
-from .recipes import RECIPES
+from ..infra.checkpoint import load_checkpoint, require_training_checkpoint
+from ..recipes import RECIPES
 
 CHECKPOINT = "checkpoint.pt"
 RUN_INFO = "run.json"

@@ -13,11 +13,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..history import History
+from ..recipes import get_recipe
 from .checkpoint import CheckpointError, load_checkpoint, load_generator
-from .history import History
-from .recipes import get_recipe
 
-WEIGHTS = Path(__file__).resolve().parent / "weights"
+WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 #: Recipe name -> the shipped generator file.
 PRETRAINED = {"dcgan-cats": WEIGHTS / "dcgan_cats_generator.pt"}
 

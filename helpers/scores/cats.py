@@ -5,13 +5,13 @@ label-free task: rotation prediction) plays the role Inception plays in FID. Its
 give two distances to the real faces, both lower-is-better and near 0 for real faces:
 
 * **Fréchet distance** (FD) between Gaussians fitted to the features of the samples and of the 14,172
-  faces the network trained on (:func:`helpers.metrics.frechet_distance`). It shrinks as N grows even for
+  faces the network trained on (:func:`helpers.scores.mnist.frechet_distance`). It shrinks as N grows even for
   perfect samples (an estimation bias), so compare values only at the same sample count. Computed from the
   stored mean and covariance, not with torchmetrics' FID, which would need all 14,172 reference feature
   vectors shipped (3.6 MB as float16); the two agree to 1e-6 on the same features (tests).
 * **KID** (kernel inception distance, reported x 1000 as ``kid_x1000``): the unbiased squared MMD with a
   cubic polynomial kernel against 2,000 stored real feature vectors (torchmetrics'
-  ``KernelInceptionDistance``, :func:`helpers.metrics.kernel_distance`), mean and standard deviation over
+  ``KernelInceptionDistance``, :func:`helpers.scores.mnist.kernel_distance`), mean and standard deviation over
   100 random subsets. Real faces score about 0 at any N, so it reads well at 1,000-2,000 samples.
 
 The stored file ``helpers/weights/cat_features.pt`` (1.7 MB) holds the network (float16), the mean
@@ -34,11 +34,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import env
-from .data import DATASETS, check_images
-from .metrics import frechet_distance, gaussian_stats, kernel_distance
+from ..data import DATASETS, check_images
+from ..infra import env
+from .mnist import frechet_distance, gaussian_stats, kernel_distance
 
-WEIGHTS = Path(__file__).resolve().parent / "weights" / "cat_features.pt"
+WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "cat_features.pt"
 #: Image shape the scores take, channels first (the datasets table's).
 CAT_SHAPE = DATASETS["cats"].shape
 #: Share of the faces held out of the feature network's training (the real-vs-real check), and its seed.

@@ -42,9 +42,7 @@ INSTALL_SPEC = f"git+{REPOSITORY}@{TESTED_REF}"
 
 #: The repository checkout this module lives in (``None`` when installed as a wheel).
 REPO_ROOT: Path | None = (
-    Path(__file__).resolve().parent.parent
-    if (Path(__file__).resolve().parent.parent / "pyproject.toml").exists()
-    else None
+    Path(__file__).resolve().parents[2] if (Path(__file__).resolve().parents[2] / "pyproject.toml").exists() else None
 )
 
 

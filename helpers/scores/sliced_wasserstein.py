@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .data import check_images
+from ..data import check_images
 
 #: Side of the square patches, patches per image and level, random directions (in repeats of 128).
 PATCH, PATCHES_PER_IMAGE, DIRECTIONS, DIRECTION_REPEATS = 7, 64, 128, 4

@@ -30,10 +30,10 @@ import torch
 from torch import nn
 from torchmetrics.image.kid import KernelInceptionDistance
 
-from .data import DATASETS, check_images
-from .sampling import forked_rng
+from ..data import DATASETS, check_images
+from ..sampling import forked_rng
 
-WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_classifier.pt"
+WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "mnist_classifier.pt"
 #: Fewer effective classes than this (exp of the class entropy) is reported as collapse.
 COLLAPSE_EFFECTIVE_CLASSES = 5.0
 

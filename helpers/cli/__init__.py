@@ -1,0 +1,1 @@
+"""The command line (``python -m helpers``) and its run folders: engineering a learner may skip."""

@@ -1,0 +1,241 @@
+"""Headless command line: ``python -m helpers {info,train,sample,score}``.
+
+For training on a remote machine without Jupyter, and for the scripted quality
+comparisons quoted in the notebooks. Every error is one line that says what to do, with exit
+status 1 (2 for usage errors); arguments and files are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime, to_unit
+from ..health import TrainingDiverged
+from ..infra.checkpoint import CheckpointError, describe_file, load_generator, require_same_run
+from ..infra.env import PRECISIONS, get_device
+from ..recipes import RECIPES, build, get_recipe
+from ..sampling import draw_samples, make_noise
+from ..viz import grid_array
+from .runfolder import CHECKPOINT, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
+
+#: The seeds the command line takes (torch's generators take more, negative ones too).
+SEEDS = range(2**63)
+SEED_RANGE = "a whole number from 0 to 2**63 - 1"
+#: What to do when --out holds a run with other settings.
+OTHER_RUN = "choose another --out, or pass the same settings."
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def _device(name: str | None) -> torch.device:
+    """:func:`helpers.get_device`, its missing-device ``RuntimeError`` as the ``ValueError`` the CLI reports."""
+    try:
+        return get_device(name)
+    except RuntimeError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _check_train_args(args: argparse.Namespace, batch_size: int) -> None:
+    """Refuse budgets, sizes and seeds that cannot train, before anything is loaded or written."""
+    if args.epochs is not None and args.epochs < 1:
+        raise ValueError(f"--epochs {args.epochs}: train for 1 epoch or more (or give --max-seconds).")
+    if args.max_seconds is not None and not (math.isfinite(args.max_seconds) and args.max_seconds > 0):
+        raise ValueError(f"--max-seconds {args.max_seconds}: give a finite time budget above 0 (or give --epochs).")
+    if args.limit is not None and args.limit < batch_size:
+        raise ValueError(
+            f"--limit {args.limit}: {args.recipe} needs at least one batch ({batch_size} images); "
+            f"pass --limit {batch_size} or more, or leave it out to train on all images."
+        )
+    if args.seed not in SEEDS:
+        raise ValueError(f"--seed {args.seed}: use {SEED_RANGE}.")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {out} is a file, not a folder: give a new folder for the run.")
+    file_above = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if file_above is not None:
+        raise ValueError(f"--out {out}: {file_above} is a file, so no folder can be made under it.")
+
+
+def _train(args: argparse.Namespace) -> None:
+    _check_train_args(args, RECIPES[args.recipe].batch_size)
+    device = _device(args.device)
+    out = Path(args.out)
+    ckpt, meta = out / CHECKPOINT, out / RUN_INFO
+    with claim(out):
+        stored = stored_run(out)
+        require_same_run(stored, {"recipe": args.recipe}, out, OTHER_RUN)  # before loading another recipe's data
+        setup = build(args.recipe, device, seed=args.seed, limit=args.limit, precision=args.precision)
+        images = len(setup.data.images)
+        if args.limit is not None and images < args.limit:
+            raise ValueError(
+                f"--limit {args.limit}: {setup.recipe.dataset} has only {images} training images "
+                f"here; pass --limit {images} or less, or leave it out."
+            )
+        run = {
+            "recipe": args.recipe,
+            "seed": args.seed,
+            "limit": args.limit,
+            "images": images,
+            "batch_size": setup.data.batch_size,
+        }
+        require_same_run(stored, run, out, OTHER_RUN)
+        if ckpt.exists():
+            print(f"resuming from {ckpt}")
+        print(f"training {args.recipe} on {device} in {setup.precision}")
+        before = meta.read_text() if meta.exists() else None
+        meta.write_text(json.dumps(run))
+        try:
+            history = setup.fit(
+                epochs=args.epochs,
+                max_seconds=args.max_seconds,
+                checkpoint=ckpt,
+                resume=True,
+                progress=not args.quiet,
+                run=run,
+            )
+        except BaseException:
+            if not ckpt.exists():  # nothing trained was kept: leave the folder as it was
+                if before is None:
+                    meta.unlink()
+                else:
+                    meta.write_text(before)
+            raise
+        G = setup.generator.eval()
+        torch.manual_seed(args.seed)
+        with torch.no_grad():
+            plt.imsave(out / "samples.png", grid_array(to_unit(G(setup.noise(64)))))
+        (out / "history.json").write_text(json.dumps(history.to_dict()))
+    print(history.summary())
+
+
+def _sample(args: argparse.Namespace) -> None:
+    if args.n < 1:
+        raise ValueError(f"--n {args.n}: draw 1 sample or more (10000 to compare scores).")
+    if args.seed not in SEEDS:
+        raise ValueError(f"--seed {args.seed}: use {SEED_RANGE}.")
+    out = Path(args.out)
+    if out.suffix != ".npy":
+        raise ValueError(
+            f"--out {out}: the samples file must end in .npy (np.save would add it), e.g. "
+            f"--out {out.with_name(out.name + '.npy')}."
+        )
+    if out.is_dir() or not out.parent.is_dir():
+        raise ValueError(
+            f"--out {out}: {'it is a folder' if out.is_dir() else f'no folder {out.parent}'}; "
+            "give a .npy file in an existing folder."
+        )
+    run = Path(args.run)
+    if run.is_file():
+        raise ValueError(f"{run} is a file, not a run folder: pass the folder that `train --out` wrote.")
+    ckpt, meta = run / CHECKPOINT, run / RUN_INFO
+    if not meta.exists() or not ckpt.exists():
+        raise ValueError(
+            f"{run} is not a finished run folder (needs {RUN_INFO} and {CHECKPOINT}); "
+            "make one with `python -m helpers train RECIPE --out DIR`."
+        )
+    recipe = get_recipe(read_run_info(run)["recipe"])
+    G = load_generator(recipe.networks()[0], ckpt, recipe=recipe.name, settings=recipe.settings())
+    images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed)
+    np.save(out, images.numpy().astype(np.float32))
+    print(f"wrote {out}: {tuple(images.shape)} float32 in [0, 1]")
+
+
+def _read_samples(path: Path) -> np.ndarray:
+    """The array in a ``.npy`` file of samples, or a ``ValueError`` that says what the file is instead."""
+    if not path.exists():
+        raise ValueError(f"{path} does not exist; make it with `python -m helpers sample RUN_DIR --out {path}`.")
+    if path.is_dir():
+        raise ValueError(f"{path} is a folder: pass a .npy file of samples (`python -m helpers sample` writes one).")
+    kind = describe_file(path)
+    if kind != "a NumPy .npy array":
+        raise ValueError(
+            f"{path} is {kind}, not a NumPy .npy array: save the images with np.save(path, images) "
+            "as float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28) for MNIST or (N, 3, 64, 64) for cat faces."
+        )
+    try:
+        return np.load(path)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(
+            f"{path} is a .npy file NumPy cannot read as numbers ({exc}): write the samples again "
+            "with `python -m helpers sample` or np.save(path, images.astype(np.float32))."
+        ) from exc
+
+
+def _dataset_of(images: np.ndarray, path: Path) -> str:
+    """The datasets table's name for the shape of ``images``, or a ``ValueError`` that says what to pass."""
+    for name, dataset in DATASETS.items():
+        if dataset.holds(tuple(images.shape)):
+            return name
+    shapes = " nor ".join(f"{d.title} (N, {', '.join(map(str, d.shape))})" for d in DATASETS.values())
+    raise ValueError(
+        f"{path} holds images of shape {tuple(images.shape)}, which is neither {shapes}: save them in one of "
+        f"those shapes (channels first), or pass --dataset {'|'.join(DATASETS)}."
+    )
+
+
+def _score(args: argparse.Namespace) -> None:
+    path = Path(args.file)
+    images = _read_samples(path)
+    dataset = args.dataset or _dataset_of(images, path)
+    print(json.dumps({"dataset": dataset} | DATASETS[dataset].score(images), indent=2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse ``argv`` and run one sub-command; an error ends the process with one line on stderr."""
+    parser = _Parser(prog="python -m helpers", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="print platform, device, versions and data locations")
+
+    train = sub.add_parser("train", help="train a recipe; resumes when --out holds a checkpoint")
+    train.add_argument("recipe", choices=sorted(RECIPES))
+    budget = train.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--epochs", type=int)
+    budget.add_argument("--max-seconds", type=float)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", default=None, help="cpu, cuda, cuda:N, mps (default: the fastest available)")
+    train.add_argument("--limit", type=int, default=None, help="train on the first N images only")
+    train.add_argument(
+        "--precision",
+        choices=list(PRECISIONS),
+        default="auto",
+        help="auto: the recipe's and device's measured choice; fp16 adds a gradient scaler",
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--out", required=True, help="run folder: checkpoint, samples.png, history.json")
+
+    sample = sub.add_parser("sample", help="draw images from a trained run as float32 .npy in [0, 1]")
+    sample.add_argument("run", help="a run folder written by `train`")
+    sample.add_argument("--n", type=int, default=10000)
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--out", required=True, help="a .npy file in an existing folder")
+
+    score = sub.add_parser("score", help="sample-quality scores of a .npy file of MNIST digits or cat faces, as JSON")
+    score.add_argument("file", help="float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28) or (N, 3, 64, 64)")
+    score.add_argument(
+        "--dataset", choices=sorted(DATASETS), default=None, help="what the images are (default: read off their shape)"
+    )
+
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "info":
+            print(describe_runtime(_device(None)))
+        else:
+            {"train": _train, "sample": _sample, "score": _score}[args.command](args)
+    except (DataNotFoundError, BadDataError, CheckpointError, RunFolderError, TrainingDiverged, ValueError) as exc:
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # one line, even for lists of places
+        sys.exit(1)

@@ -1,0 +1,47 @@
+"""The series' datasets table: name -> title, image shape, loader, scorer."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .sources import load_cat_faces, load_mnist
+
+# ------------------------------------------------------------------- the datasets table
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One dataset of the series: its name in words, its image shape, how to load it and how to score samples of it."""
+
+    #: The name in words ("MNIST", "cat faces").
+    title: str
+    #: ``(C, H, W)`` of its images: the training images, what a generator for it makes, what its scores take.
+    shape: tuple[int, int, int]
+    #: The call that loads its training images, as a learner types it (for messages).
+    loader: str
+    #: The name of the ``helpers`` function that scores samples of it.
+    scorer: str
+    #: Loads its training images: uint8 ``(N, *shape)``, 0-255.
+    load: Callable[[], torch.Tensor]
+
+    def holds(self, shape: tuple[int, ...]) -> bool:
+        """Whether images of ``shape`` (with N first) are of this dataset's size; one channel may lack its axis."""
+        return shape[1:] == self.shape or (self.shape[0] == 1 and shape[1:] == self.shape[1:])
+
+    def score(self, images: torch.Tensor | np.ndarray) -> dict:
+        """The scores of samples of this dataset (``helpers.<scorer>(images)``): float in [0, 1] or uint8 0..255,
+        ``(N, *shape)``; raises :class:`BadDataError` for other images, as :func:`check_images` does."""
+        package = importlib.import_module("helpers")  # the scores import this module: look them up when used
+        return getattr(package, self.scorer)(images)
+
+
+#: The series' datasets by the name recipes and the command line use; every table of shapes reads this one.
+DATASETS: dict[str, Dataset] = {
+    "mnist": Dataset("MNIST", (1, 28, 28), "load_mnist()[0]", "mnist_scores", lambda: load_mnist(train=True)[0]),
+    "cats": Dataset("cat faces", (3, 64, 64), "load_cat_faces()", "cat_scores", load_cat_faces),
+}
