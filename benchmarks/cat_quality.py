@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import RECIPES, EpochEnd, build, cat_scores, draw_samples
+from helpers import EpochEnd, build, cat_scores, draw_samples
+from helpers.recipes import RECIPES
 
 ARMS = ("article", "article + weight average")
 

@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import RECIPES, build, cat_scores, draw_samples, train_step
+from helpers import build, cat_scores, draw_samples, train_step
 from helpers.models import DCGANDiscriminator, DCGANGenerator
+from helpers.recipes import RECIPES
 from helpers.sampling import recalibrate_batch_norm
 
 

@@ -5,7 +5,7 @@
 Prints a Markdown table (set, N, Fréchet distance, KID x 1000 +- std over 100 subsets) for:
 
 * ``cat_scores`` of the faces the feature network never saw (the held-out 10 %, N = 1,575) and of each
-  damaged copy (``helpers.distorted_sets``): what a sample set scores against the stored reference;
+  damaged copy (``helpers.scores.cats.distorted_sets``): what a sample set scores against the stored reference;
 * the same for 10,000 faces of the training split (the reference's own faces: a little optimistic for
   ``real``, but the N at which FD numbers are usually quoted);
 * real vs real: two disjoint random halves of the training split, N each (``feature_distances``).
@@ -20,8 +20,8 @@ import time
 
 import torch
 
-from helpers import cat_scores, distorted_sets, held_out_split, load_cat_faces
-from helpers.scores.cats import cat_features, feature_distances
+from helpers import cat_scores, load_cat_faces
+from helpers.scores.cats import cat_features, distorted_sets, feature_distances, held_out_split
 
 
 def row(name: str, n: int, s: dict) -> str:

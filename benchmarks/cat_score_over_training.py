@@ -20,17 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import (
-    cat_scores,
-    distorted_sets,
-    draw_samples,
-    get_recipe,
-    held_out_split,
-    load_cat_faces,
-    load_generator,
-    make_noise,
-    sliced_wasserstein,
-)
+from helpers import cat_scores, draw_samples, get_recipe, load_cat_faces, load_generator, sliced_wasserstein
+from helpers.sampling import make_noise
+from helpers.scores.cats import distorted_sets, held_out_split
 
 
 def samples_of(path: Path, recipe: str, n: int) -> torch.Tensor:

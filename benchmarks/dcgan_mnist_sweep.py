@@ -25,8 +25,9 @@ import re
 
 from recipe_sweep import sweep
 
-from helpers import RECIPES, Recipe, get_recipe
+from helpers import Recipe, get_recipe
 from helpers.models import DCGANDiscriminator, DCGANGenerator
+from helpers.recipes import RECIPES
 
 NUMBER = r"[\d.]+(?:e-?\d+)?"
 PATTERN = re.compile(

@@ -47,8 +47,8 @@ import torch
 import torch.nn.functional as F
 
 import helpers.recipes as recipes
-from helpers import find_cat_folder, get_device, load_cat_faces, standin_cat_faces
-from helpers.data import CATS_FOLDER
+from helpers import get_device, load_cat_faces
+from helpers.data import CATS_FOLDER, find_cat_folder, standin_cat_faces
 
 RECIPE = "article-dcgan-cats"
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import MLPDiscriminator, fit, get_device
+from helpers import fit, get_device
 from helpers.health import HEALTH_D_WINS, HEALTH_EVERY, HEALTH_LOSS_G_LIMIT
+from helpers.models import MLPDiscriminator
 from helpers.recipes import RECIPES, build, load_dataset
 
 STEPS_PER_EPOCH = 250

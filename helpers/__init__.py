@@ -1,61 +1,25 @@
-"""Shared code of the GAN notebook series: device, data, models, training, sampling, plots, scores.
-
-Notebooks, benchmarks and scripts import the public names from here; each submodule holds one
-concern (README: "Where things live").
+"""Shared code of the GAN notebook series. This namespace is the lesson API: the names the notebooks teach,
+grouped by the notebook that introduces each. Everything else is importable from its module: the
+engineering lives in the subpackages ``data``, ``scores``, ``infra`` and ``cli`` (README: "Where things live").
 """
 
-from .data import (
-    BadDataError,
-    DataNotFoundError,
-    TensorBatches,
-    decode_image_folder,
-    describe_runtime,
-    find_cat_folder,
-    find_data_locations,
-    kaggle_login,
-    load_cat_faces,
-    load_mnist,
-    standin_cat_faces,
-    to_signed,
-    to_unit,
-)
+from .data import TensorBatches, load_cat_faces, load_mnist, to_signed, to_unit
 from .health import GANHealthWarning, TrainingDiverged
 from .history import History
-from .infra.checkpoint import CheckpointError, load_checkpoint, load_generator, save_checkpoint
-from .infra.env import (
-    FAST,
-    OFFLINE,
-    Precision,
-    choose_precision,
-    detect_platform,
-    device_name,
-    fast_or_full,
-    get_device,
-    seed_everything,
-)
+from .infra.checkpoint import load_generator
+from .infra.env import FAST, fast_or_full, get_device, seed_everything
 from .infra.pretrained import load_pretrained
-from .models import (
-    ArticleDCGANDiscriminator,
-    ArticleDCGANGenerator,
-    DCGANDiscriminator,
-    DCGANGenerator,
-    MLPDiscriminator,
-    MLPGenerator,
-    count_parameters,
-    dcgan_init,
-    layer_widths,
-)
-from .recipes import RECIPES, Recipe, Setup, build, get_recipe, load_dataset
-from .sampling import draw_samples, generator_ema, latent_of_seed, make_noise, recalibrate_batch_norm, slerp
-from .scores.cats import cat_features, cat_scores, distorted_sets, held_out_split, inception_fid
-from .scores.mnist import features_and_probs, kernel_distance, mnist_scores
+from .models import DCGANDiscriminator, DCGANGenerator, count_parameters, dcgan_init
+from .recipes import Recipe, build, get_recipe
+from .sampling import draw_samples, generator_ema, recalibrate_batch_norm, slerp
+from .scores.cats import cat_scores
+from .scores.mnist import mnist_scores
 from .scores.sliced_wasserstein import sliced_wasserstein
 from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
 from .viz import (
     SampleRecorder,
     animate,
     draw_zero_insertion,
-    grid_array,
     interpolation_explorer,
     moving_average,
     plot_history,
@@ -65,79 +29,52 @@ from .viz import (
 )
 
 __all__ = [
+    # Every notebook's setup cell
     "FAST",
-    "OFFLINE",
-    "RECIPES",
-    "ArticleDCGANDiscriminator",
-    "ArticleDCGANGenerator",
-    "BadDataError",
-    "CheckpointError",
-    "DataNotFoundError",
-    "DCGANDiscriminator",
-    "DCGANGenerator",
-    "EpochEnd",
-    "GANHealthWarning",
-    "History",
-    "MLPDiscriminator",
-    "MLPGenerator",
-    "Precision",
-    "Recipe",
-    "SampleRecorder",
-    "Setup",
-    "TensorBatches",
-    "TrainingDiverged",
-    "animate",
-    "build",
-    "cat_features",
-    "cat_scores",
-    "choose_precision",
-    "count_parameters",
-    "dcgan_init",
-    "decode_image_folder",
-    "describe_runtime",
-    "detect_platform",
-    "device_name",
-    "discriminator_step",
-    "distorted_sets",
-    "draw_samples",
-    "draw_zero_insertion",
     "fast_or_full",
-    "features_and_probs",
-    "find_cat_folder",
-    "find_data_locations",
-    "fit",
-    "generator_ema",
-    "generator_step",
     "get_device",
-    "get_recipe",
-    "grid_array",
-    "held_out_split",
-    "inception_fid",
-    "interpolation_explorer",
-    "kaggle_login",
-    "kernel_distance",
-    "latent_of_seed",
-    "layer_widths",
-    "load_cat_faces",
-    "load_checkpoint",
-    "load_dataset",
-    "load_generator",
-    "load_pretrained",
-    "load_mnist",
-    "make_noise",
-    "mnist_scores",
-    "moving_average",
-    "plot_history",
-    "recalibrate_batch_norm",
-    "save_checkpoint",
     "seed_everything",
-    "show_frames",
-    "show_image_grids",
-    "show_images",
-    "slerp",
-    "sliced_wasserstein",
-    "standin_cat_faces",
+    # 01, the autoencoder recap: data, batches, the two ranges, a plot, the MNIST scores
+    "load_mnist",
+    "TensorBatches",
     "to_signed",
     "to_unit",
+    "show_images",
+    "mnist_scores",
+    "count_parameters",
+    # 02, the fully connected GAN: the steps and the loop, recipes, samples and the weight average, plots
+    "discriminator_step",
+    "generator_step",
     "train_step",
+    "fit",
+    "EpochEnd",
+    "History",
+    "Recipe",
+    "build",
+    "get_recipe",
+    "draw_samples",
+    "generator_ema",
+    "recalibrate_batch_norm",
+    "slerp",
+    "SampleRecorder",
+    "plot_history",
+    "show_image_grids",
+    "show_frames",
+    "animate",
+    "interpolation_explorer",
+    # 03, transposed convolutions: the DCGAN
+    "DCGANGenerator",
+    "DCGANDiscriminator",
+    "dcgan_init",
+    "draw_zero_insertion",
+    # 04, cat faces: the data, their scores, the shipped generator
+    "load_cat_faces",
+    "cat_scores",
+    "sliced_wasserstein",
+    "load_pretrained",
+    "load_generator",
+    # 05, evaluating and debugging: the health checks
+    "GANHealthWarning",
+    "TrainingDiverged",
+    "moving_average",
 ]

@@ -381,10 +381,11 @@ def build(
     ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
     hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
     CPU threads: :func:`cpu_threads` (the recipe's, or one per core; at most ``OMP_NUM_THREADS`` when set).
-    ``precision``: one of :data:`helpers.infra.env.PRECISIONS`, as :func:`helpers.choose_precision` takes it with the
-    recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else the
-    device's default). Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2
-    images (``limit`` is checked before anything is loaded); :class:`helpers.BadDataError` for images that are not uint8
+    ``precision``: one of :data:`helpers.infra.env.PRECISIONS`, as :func:`helpers.infra.env.choose_precision` takes
+    it with the recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else
+    the device's default). Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2
+    images (``limit`` is checked before anything is loaded); :class:`helpers.data.BadDataError` for images that are
+    not uint8
     ``(N, C, H, W)`` or whose shape is not the one the recipe's generator makes.
     """
     recipe = recipe if isinstance(recipe, Recipe) else get_recipe(recipe)

@@ -72,7 +72,7 @@ def discriminator_step(
     ``real`` and ``fake``: ``(N, C, H, W)`` batches in [-1, 1]; ``fake`` must be detached from G: this step
     changes D only. ``real_label`` below 1 is one-sided label smoothing (notebook 05). D's forward passes
     and the loss run under ``precision.autocast``, the update goes through ``precision.scaler``
-    (:class:`helpers.Precision`). Returns detached statistics: ``loss_d``, ``d_real`` and ``d_fake`` (mean
+    (:class:`helpers.infra.env.Precision`). Returns detached statistics: ``loss_d``, ``d_real`` and ``d_fake`` (mean
     probabilities in [0, 1]) and ``grad_norm_d``.
     """
     opt_d.zero_grad(set_to_none=True)
@@ -137,7 +137,7 @@ def train_step(
 
     ``real``: ``(N, C, H, W)`` float in [-1, 1] on the training device; ``noise(n)`` draws latent
     vectors there. Both networks' forward passes run under ``precision.autocast`` and both updates go through
-    ``precision.scaler`` (:class:`helpers.Precision`; the default is float32); ``ema`` (see
+    ``precision.scaler`` (:class:`helpers.infra.env.Precision`; the default is float32); ``ema`` (see
     :func:`helpers.sampling.generator_ema`) follows G after its update. Returns the step's statistics as one
     float32 row on the device, ordered as :data:`helpers.history.STEP_KEYS` (no host sync).
     """
@@ -404,8 +404,9 @@ def fit(
     Budgets count the whole run, resumed parts included.
 
     ``precision``: one of :data:`helpers.infra.env.PRECISIONS` (``"auto"``, the device's measured choice, ``"fp32"``,
-    ``"bf16"``, ``"fp16"``; :func:`helpers.choose_precision` decides), or a :class:`helpers.Precision` for
-    ``data``'s device type (a recipe's, :attr:`helpers.Setup.precision`); both networks' forward passes run
+    ``"bf16"``, ``"fp16"``; :func:`helpers.infra.env.choose_precision` decides), or a
+    :class:`helpers.infra.env.Precision` for ``data``'s device type (a recipe's,
+    :attr:`helpers.recipes.Setup.precision`); both networks' forward passes run
     under it. ``ValueError`` for a request the device cannot use, or a Precision for another device type.
 
     With ``health=True`` every :data:`HEALTH_EVERY` steps (one device sync each) the

@@ -36,7 +36,7 @@ def grid_array(images: torch.Tensor | np.ndarray, nrow: int = 8) -> np.ndarray:
     """A uint8 ``(H, W, 3)`` grid of ``images`` ``(N, C, H, W)``, ``nrow`` to a row, 2 px white lines between.
 
     ``images``: uint8 pixels 0..255 or float values in [0, 1], the series' convention outside the networks (a
-    generator's output in [-1, 1] goes through :func:`helpers.to_unit` first). Raises :class:`helpers.BadDataError`
+    generator's output in [-1, 1] goes through :func:`helpers.to_unit` first). Raises :class:`helpers.data.BadDataError`
     (a ``ValueError``) that says what to pass for anything else: floats outside [0, 1], NaN, other shapes.
     """
     unit = check_images(images, "image grids", min_count=1).cpu()
@@ -147,7 +147,7 @@ class SampleRecorder:
 def animate(frames: Sequence[np.ndarray], labels: Sequence[str] = (), interval_ms: int = 300, size: float = 4.0) -> str:
     """An HTML/JavaScript player of ``frames``, each ``(H, W, C)`` in uint8 0..255 or float in [0, 1] (e.g.
     :class:`SampleRecorder` grids), titled by ``labels``; ``size`` in inches. Raises
-    :class:`helpers.BadDataError` for frames outside that convention, saying what to pass."""
+    :class:`helpers.data.BadDataError` for frames outside that convention, saying what to pass."""
     frames = _frame_pixels(frames)
     fig, ax = plt.subplots(figsize=(size, size))
     ax.axis("off")
@@ -170,7 +170,7 @@ def show_frames(frames: Sequence[np.ndarray], labels: Sequence[str], count: int 
 
     The static twin of :func:`animate`: a picture that renders where JavaScript does not (GitHub's
     notebook view). ``frames``: ``(H, W, C)`` arrays in uint8 0..255 (such as :class:`SampleRecorder` keeps)
-    or float in [0, 1]; ``size``: inches per panel. Raises :class:`helpers.BadDataError` as :func:`animate` does.
+    or float in [0, 1]; ``size``: inches per panel. Raises :class:`helpers.data.BadDataError` as :func:`animate` does.
     """
     frames = _frame_pixels(frames)
     picked = np.unique(np.linspace(0, len(frames) - 1, min(count, len(frames))).round().astype(int))

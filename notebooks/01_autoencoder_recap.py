@@ -36,7 +36,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.describe_runtime(device))
+print(helpers.data.describe_runtime(device))
 
 # %% [markdown]
 # The rest of the imports. `helpers.viz.show_images` draws image grids, and `helpers.scores.mnist`
@@ -54,16 +54,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from helpers import (
-    TensorBatches,
-    count_parameters,
-    features_and_probs,
-    load_mnist,
-    mnist_scores,
-    show_images,
-    to_signed,
-    to_unit,
-)
+from helpers import TensorBatches, count_parameters, load_mnist, mnist_scores, show_images, to_signed, to_unit
+from helpers.scores.mnist import features_and_probs
 
 notebook_start = time.perf_counter()
 
@@ -664,4 +656,4 @@ interpolation_explorer
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min ({'FAST' if FAST else 'full'} settings, "
-      f"{helpers.device_name(device)})")
+      f"{helpers.infra.env.device_name(device)})")

@@ -37,7 +37,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.describe_runtime(device))
+print(helpers.data.describe_runtime(device))
 
 # %%
 import inspect
@@ -50,12 +50,10 @@ from IPython.display import HTML, Code, display
 
 from helpers import (
     SampleRecorder,
-    Setup,
     animate,
     build,
     get_recipe,
     interpolation_explorer,
-    latent_of_seed,
     mnist_scores,
     plot_history,
     show_frames,
@@ -64,6 +62,8 @@ from helpers import (
     slerp,
     to_unit,
 )
+from helpers.recipes import Setup
+from helpers.sampling import latent_of_seed
 
 notebook_start = time.perf_counter()
 
@@ -379,7 +379,7 @@ latent_dim = get_recipe("vanilla-gan-mnist").latent_dim
 
 
 def noise_of_seed(seed: int) -> torch.Tensor:
-    """One reproducible latent vector per integer seed (`helpers.latent_of_seed`: its own CPU generator)."""
+    """One reproducible latent vector per integer seed (`helpers.sampling.latent_of_seed`: its own CPU generator)."""
     return latent_of_seed(seed, latent_dim, device)
 
 
@@ -427,4 +427,4 @@ with torch.no_grad():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.device_name(device)}")
+print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)}")

@@ -41,7 +41,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.describe_runtime(device))
+print(helpers.data.describe_runtime(device))
 
 # %%
 import copy
@@ -57,7 +57,6 @@ from torch import nn
 
 from helpers import (
     SampleRecorder,
-    Setup,
     animate,
     build,
     draw_zero_insertion,
@@ -68,6 +67,7 @@ from helpers import (
     show_image_grids,
     to_unit,
 )
+from helpers.recipes import Setup
 
 notebook_start = time.perf_counter()
 
@@ -666,4 +666,4 @@ plt.show()
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.device_name(device)}")
+print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)}")

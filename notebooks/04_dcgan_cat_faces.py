@@ -52,7 +52,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.describe_runtime(device))
+print(helpers.data.describe_runtime(device))
 
 # %%
 import json
@@ -73,7 +73,6 @@ from helpers import (
     dcgan_init,
     get_recipe,
     interpolation_explorer,
-    latent_of_seed,
     plot_history,
     show_image_grids,
     show_images,
@@ -81,6 +80,7 @@ from helpers import (
     to_signed,
     to_unit,
 )
+from helpers.sampling import latent_of_seed
 
 set_matplotlib_formats("jpeg", pil_kwargs={"quality": 90})  # figures of photos: JPEG keeps the notebook small
 notebook_start = time.perf_counter()
@@ -109,7 +109,7 @@ USE_PRETRAINED = False                       # True: skip training, use the gene
 KEEP_ON_DRIVE = False                        # Colab only: keep the run folder on Google Drive
 
 RUN_DIR = Path(fast_or_full(tempfile.mkdtemp(prefix="gan04_"), "runs/04_dcgan_cats"))
-if KEEP_ON_DRIVE and helpers.detect_platform() == "colab":
+if KEEP_ON_DRIVE and helpers.infra.env.detect_platform() == "colab":
     from google.colab import drive
 
     drive.mount("/content/drive")
@@ -132,7 +132,7 @@ print(f"{'FAST' if FAST else 'full'} settings: {N_IMAGES or 'all'} images, {EPOC
 # 2. **Kaggle's mount** `/kaggle/input/...` (on Kaggle: *Add Input* → search "cats faces 64x64");
 # 3. a **kagglehub download** (`pip install kagglehub`; needs a Kaggle account's API token the first
 #    time, then it is cached);
-# 4. in FAST mode only, **generated stand-in faces** (`helpers.standin_cat_faces`), so the tests run
+# 4. in FAST mode only, **generated stand-in faces** (`helpers.data.standin_cat_faces`), so the tests run
 #    offline.
 #
 # Already have the folder on your own disk? Pass it directly: `helpers.load_cat_faces(root="path/to/cats")`.
@@ -146,14 +146,14 @@ print(f"{'FAST' if FAST else 'full'} settings: {N_IMAGES or 'all'} images, {EPOC
 # API token (kaggle.com > Settings > API > Create New Token) as the Colab secret KAGGLE_API_TOKEN (or
 # KAGGLE_USERNAME and KAGGLE_KEY) with the key icon on the left, or type it when asked: it is never
 # printed nor saved in the notebook. Elsewhere (and in FAST mode) this cell does nothing.
-if helpers.detect_platform() == "colab" and not FAST:
-    print(helpers.kaggle_login())
+if helpers.infra.env.detect_platform() == "colab" and not FAST:
+    print(helpers.data.kaggle_login())
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 t0 = time.perf_counter()
 images = helpers.load_cat_faces()[:N_IMAGES]
-source = helpers.find_data_locations()["cat faces"]
+source = helpers.data.find_data_locations()["cat faces"]
 REAL_CATS = not source.startswith("not found")
 print(f"{len(images):,} images ({images.nbytes / 1e6:.0f} MB as uint8) from "
       f"{source if REAL_CATS else 'the generated stand-in'} in {time.perf_counter() - t0:.1f} s")
@@ -297,7 +297,7 @@ print("article-dcgan-cats after 20 minutes on the 2-core CPU:", ARTICLE_AT_20_MI
 # the device), and those are the ones we train from here on; the pair of section 3 was for looking
 # inside. It also sets up the fast path: the image tensor lives on the device and is batched by
 # permutation, and the number format is the one measured fastest for the device
-# (`helpers.choose_precision`: float32 on recent GPUs, float16 with a gradient scaler on older ones,
+# (`helpers.infra.env.choose_precision`: float32 on recent GPUs, float16 with a gradient scaler on older ones,
 # bfloat16 and the channels_last layout on CPUs with bfloat16 instructions; notebook 03 explains
 # them, the [benchmarks](../benchmarks/README.md) page measures them).
 
@@ -337,12 +337,12 @@ print(f"{len(setup.data)} batches of {setup.data.batch_size} per epoch; precisio
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-train_idx, held_idx = helpers.held_out_split(len(images))
+train_idx, held_idx = helpers.scores.cats.held_out_split(len(images))
 held_out = images[held_idx] if REAL_CATS else images  # faces the scorer never saw
 N_QUALITY = min(fast_or_full(256, 1500), len(held_out))
 real_ref = held_out[:N_QUALITY]
 references = {"real faces": helpers.cat_scores(real_ref)}
-for name, damaged in helpers.distorted_sets(real_ref).items():
+for name, damaged in helpers.scores.cats.distorted_sets(real_ref).items():
     if name in ("blur 1", "blur 2", "noise 0.05", "one image repeated"):
         references[name] = helpers.cat_scores(damaged)
 for name, r in references.items():
@@ -419,9 +419,9 @@ else:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-note = f"{history.epochs} epochs on {helpers.device_name(device)}, {history.seconds / 60:.1f} min"
+note = f"{history.epochs} epochs on {helpers.infra.env.device_name(device)}, {history.seconds / 60:.1f} min"
 export = RUN_DIR / "dcgan_cats_generator.pt"
-helpers.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
+helpers.infra.checkpoint.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
                                    for k, v in G.state_dict().items()},
                         history=history.to_dict(), note=note, run={"recipe": RECIPE.name} | RECIPE.settings())
 print(f"wrote {export} ({export.stat().st_size / 1e6:.1f} MB): {note}")
@@ -439,7 +439,7 @@ if CHECKPOINT.exists():
 G_saved = helpers.load_generator(RECIPE.networks()[0].to(device), export, map_location=device,
                                  recipe=RECIPE.name, settings=RECIPE.settings())
 with torch.no_grad():
-    show_images(to_unit(G_saved(fixed_noise)), size=6, title=f"Reloaded generator: {helpers.load_checkpoint(export)['note']}")
+    show_images(to_unit(G_saved(fixed_noise)), size=6, title=f"Reloaded generator: {helpers.infra.checkpoint.load_checkpoint(export)['note']}")
 plt.show()
 
 # %% [markdown]
@@ -534,7 +534,7 @@ else:
 
 # %%
 def noise_of_seed(seed: int) -> torch.Tensor:
-    """One reproducible latent vector per seed, on the device (`helpers.latent_of_seed`, as in notebook 02)."""
+    """One reproducible latent vector per seed, on the device (`helpers.sampling.latent_of_seed`, as in notebook 02)."""
     return latent_of_seed(seed, RECIPE.latent_dim, device)
 
 
@@ -625,7 +625,7 @@ else:
 
 # %% [markdown]
 # **The field's standard number.** Papers report FID with the features of Inception-v3, a network
-# trained on ImageNet photos; `helpers.inception_fid` computes it with `torchmetrics` when it can
+# trained on ImageNet photos; `helpers.scores.cats.inception_fid` computes it with `torchmetrics` when it can
 # download that network's weights once (Colab, Kaggle with the internet switch on). Offline, or
 # without the optional package `torch-fidelity`, it says that it skipped; on Colab and Kaggle the cell
 # installs that package first. Inception FID needs many samples to be comparable with published
@@ -633,12 +633,12 @@ else:
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-if helpers.detect_platform() in ("colab", "kaggle") and importlib.util.find_spec("torch_fidelity") is None:
+if helpers.infra.env.detect_platform() in ("colab", "kaggle") and importlib.util.find_spec("torch_fidelity") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "torch-fidelity"], check=False)
     importlib.invalidate_caches()
 N_INCEPTION = fast_or_full(64, 10_000 if device.type == "cuda" else 1_000)
 generated = helpers.draw_samples(G, setup.noise, N_INCEPTION, seed=SEED + 3, batch_size=500)
-fid = helpers.inception_fid(images[:N_INCEPTION], generated)
+fid = helpers.scores.cats.inception_fid(images[:N_INCEPTION], generated)
 if fid is not None:
     print(f"Inception FID, {N_INCEPTION:,} generated vs {min(N_INCEPTION, len(images)):,} real faces: {fid:.1f}")
 
@@ -675,7 +675,7 @@ others = images[train_idx]  # none of them is in real_a
 real_b = others[torch.randperm(len(others), generator=torch.Generator().manual_seed(SEED + 4))[:N_SWD]]
 sets = {
     "real faces (another set)": real_b,
-    "real faces, blur 1": helpers.distorted_sets(real_b)["blur 1"],
+    "real faces, blur 1": helpers.scores.cats.distorted_sets(real_b)["blur 1"],
     f"this run ({history.seconds / 60:.0f} min)": helpers.draw_samples(G, setup.noise, N_SWD, seed=SEED + 5),
     f"shipped ({info['train_minutes']:.0f} min)": helpers.draw_samples(G_long, setup.noise, N_SWD, seed=SEED + 5),
 }
@@ -769,5 +769,5 @@ for name, x in sets.items():
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.device_name(device)} "
+print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)} "
       f"({'FAST' if FAST else 'full'} settings)")

@@ -43,7 +43,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.describe_runtime(device))
+print(helpers.data.describe_runtime(device))
 
 # %% [markdown]
 # The rest of the imports. `skipped` prints a visible note where FAST mode cannot check a claim.
@@ -69,12 +69,12 @@ from helpers import (
     Recipe,
     build,
     draw_samples,
-    features_and_probs,
     get_recipe,
     mnist_scores,
     moving_average,
     show_images,
 )
+from helpers.scores.mnist import features_and_probs
 
 notebook_start = time.perf_counter()
 
@@ -307,14 +307,14 @@ def with_discriminator(base: Recipe, *, dropout: float | None = None, spectral_n
 # given, it also scores both generators after every epoch.
 
 # %%
-def epoch_scores(setup: helpers.Setup) -> dict[str, dict]:
+def epoch_scores(setup: helpers.recipes.Setup) -> dict[str, dict]:
     """Scores of N_TRACK samples of the latest G and of the weight average, from the same noise."""
     return {"latest G": mnist_scores(draw_samples(setup.G, setup.noise, N_TRACK, seed=2)),
             "average of G": mnist_scores(draw_samples(setup.generator, setup.noise, N_TRACK, seed=2))}
 
 
 def train(name: str, variant: Recipe, saturating: bool = False,
-          tracked: list | None = None) -> tuple[Run, helpers.Setup]:
+          tracked: list | None = None) -> tuple[Run, helpers.recipes.Setup]:
     """Train ``variant`` for EPOCHS epochs; the run's record and its set-up (to continue training)."""
     setup = build(variant, device, seed=SEED, images=train_images)
     callbacks = [] if tracked is None else [lambda end: tracked.append(epoch_scores(setup))]
@@ -732,7 +732,7 @@ try:
     demo.fit(epochs=1, checkpoint=checkpoint, progress=False)  # diverges at its first step
 except helpers.TrainingDiverged as err:
     print(f"{type(err).__name__}: {err}")
-kept = helpers.load_checkpoint(checkpoint)
+kept = helpers.infra.checkpoint.load_checkpoint(checkpoint)
 print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",
       all(bool(torch.isfinite(v).all()) for v in kept["G"].values()))
 
@@ -766,8 +766,8 @@ print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",
 # 4. **More discriminator steps.** Give D five updates per generator update (a loop around
 #    `helpers.discriminator_step`). Which of the symptoms of section 6.2 appear?
 # 5. **Features instead of pixels.** Replace the pixel distance in the nearest-neighbour check by the
-#    classifier's features (`helpers.features_and_probs`). Do the nearest neighbours look more alike?
+#    classifier's features (`helpers.scores.mnist.features_and_probs`). Do the nearest neighbours look more alike?
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.device_name(device)}")
+print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)}")

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import torch
 
-from helpers import cat_scores, draw_samples, get_recipe, load_checkpoint, load_generator, make_noise, save_checkpoint
+from helpers import cat_scores, draw_samples, get_recipe, load_generator
 from helpers.cli.runfolder import CHECKPOINT, read_run_info
+from helpers.infra.checkpoint import load_checkpoint, save_checkpoint
 from helpers.infra.pretrained import PRETRAINED
+from helpers.sampling import make_noise
 
 MAX_BYTES = 8_000_000
 SAMPLES, SEED = 2000, 1

@@ -38,7 +38,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import RECIPES, MLPDiscriminator, MLPGenerator, TensorBatches, choose_precision, fit, make_noise  # noqa: E402
+from helpers import TensorBatches, fit  # noqa: E402
+from helpers.infra.env import choose_precision
+from helpers.models import MLPDiscriminator, MLPGenerator
+from helpers.recipes import RECIPES
+from helpers.sampling import make_noise
 
 Result = tuple[bool, str]
 

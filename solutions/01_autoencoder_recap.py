@@ -12,7 +12,8 @@ rates the noise as far worse than real digits.
 
 import torch
 
-from helpers import features_and_probs, load_mnist, mnist_scores
+from helpers import load_mnist, mnist_scores
+from helpers.scores.mnist import features_and_probs
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ def main(epochs: int) -> None:
     for label, variant in (("beta1 0.5", recipe), ("beta1 0.9", dataclasses.replace(recipe, betas=(0.9, 0.999)))):
         setup = build(variant, device, seed=0, images=images)
 
-        def report(end: EpochEnd, label: str = label, setup: helpers.Setup = setup) -> None:
+        def report(end: EpochEnd, label: str = label, setup: helpers.recipes.Setup = setup) -> None:
             means = end.history.epoch_means()[-1]
             scores = cat_scores(draw_samples(end.G, setup.noise, n, batch_size=500))
             print(

@@ -19,17 +19,16 @@ import pytest
 import torch
 from PIL import Image
 
-from helpers import (
+from helpers import TensorBatches, load_cat_faces, load_mnist
+from helpers.cli.commands import main
+from helpers.data import (
+    CATS_FOLDER,
     BadDataError,
     DataNotFoundError,
-    TensorBatches,
     decode_image_folder,
-    load_cat_faces,
-    load_mnist,
+    find_data_locations,
     standin_cat_faces,
 )
-from helpers.cli.commands import main
-from helpers.data import CATS_FOLDER, find_data_locations
 from helpers.data import sources as data_module
 from helpers.infra import env
 from helpers.recipes import build

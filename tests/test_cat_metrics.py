@@ -17,17 +17,18 @@ import torchmetrics.image.fid
 from conftest import real_data_dir
 from torchmetrics.image.fid import FrechetInceptionDistance
 
-from helpers import (
+from helpers import cat_scores, load_cat_faces
+from helpers.data import standin_cat_faces
+from helpers.infra import env
+from helpers.scores.cats import (
+    WEIGHTS,
     cat_features,
-    cat_scores,
     distorted_sets,
+    feature_distances,
     held_out_split,
     inception_fid,
-    load_cat_faces,
-    standin_cat_faces,
+    load_cat_feature_net,
 )
-from helpers.infra import env
-from helpers.scores.cats import WEIGHTS, feature_distances, load_cat_feature_net
 from helpers.scores.mnist import _Given, frechet_distance, gaussian_stats, kernel_distance
 
 GAN_SAMPLES = Path(__file__).resolve().parent / "data" / "cat_gan_samples.npz"

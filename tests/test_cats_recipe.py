@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from helpers import standin_cat_faces
+from helpers.data import standin_cat_faces
 from helpers.infra.env import cpu_has_native_bf16
 from helpers.recipes import RECIPES, build, get_recipe
 

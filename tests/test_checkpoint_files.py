@@ -16,8 +16,9 @@ import torch
 from PIL import Image
 from torch import nn
 
-from helpers import CheckpointError, MLPDiscriminator, MLPGenerator, TensorBatches, fit, load_generator, save_checkpoint
-from helpers.infra.checkpoint import require_same_run
+from helpers import TensorBatches, fit, load_generator
+from helpers.infra.checkpoint import CheckpointError, require_same_run, save_checkpoint
+from helpers.models import MLPDiscriminator, MLPGenerator
 from helpers.sampling import make_noise
 
 

@@ -10,16 +10,8 @@ import torch
 from conftest import real_data_dir
 from PIL import Image
 
-from helpers import (
-    BadDataError,
-    DataNotFoundError,
-    TensorBatches,
-    decode_image_folder,
-    load_cat_faces,
-    load_mnist,
-    standin_cat_faces,
-)
-from helpers.data import sources
+from helpers import TensorBatches, load_cat_faces, load_mnist
+from helpers.data import BadDataError, DataNotFoundError, decode_image_folder, sources, standin_cat_faces
 from helpers.infra import env
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import describe_runtime, detect_platform, fast_or_full, get_device, seed_everything
+from helpers import fast_or_full, get_device, seed_everything
+from helpers.data import describe_runtime
 from helpers.infra import env
+from helpers.infra.env import detect_platform
 
 
 def test_get_device_defaults_and_override(monkeypatch: pytest.MonkeyPatch) -> None:

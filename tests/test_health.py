@@ -15,9 +15,11 @@ import torch
 from test_train import tiny
 from torch import nn
 
-from helpers import MLPDiscriminator, TensorBatches, fit, load_checkpoint
+from helpers import TensorBatches, fit
 from helpers.health import HEALTH_EVERY, HEALTH_WARMUP, GANHealthWarning, HealthMonitor, TrainingDiverged
 from helpers.history import STEP_KEYS, History
+from helpers.infra.checkpoint import load_checkpoint
+from helpers.models import MLPDiscriminator
 from helpers.recipes import RECIPES, build, load_dataset
 from helpers.sampling import make_noise
 

@@ -91,7 +91,8 @@ def test_a_notebook_opened_alone_installs_the_series_and_runs(tmp_path: Path) ->
     # the pretrained generator came with the non-editable install, and draws faces far better than an untrained one
     probe = (
         "import json, torch, helpers; G, info = helpers.load_pretrained('dcgan-cats');"
-        "r = helpers.get_recipe('dcgan-cats'); noise = helpers.make_noise(r.latent_dim, 'cpu'); torch.manual_seed(0);"
+        "r = helpers.get_recipe('dcgan-cats'); noise = helpers.sampling.make_noise(r.latent_dim, 'cpu');"
+        "torch.manual_seed(0);"
         "fd = [helpers.cat_scores(helpers.draw_samples(g, noise, 500))['frechet_distance'] "
         "for g in (G, r.networks()[0].eval())];"
         "print(json.dumps([helpers.infra.pretrained.PRETRAINED['dcgan-cats'].as_posix(), info['epochs'], fd]))"

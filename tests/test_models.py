@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, dcgan_init
+from helpers import DCGANDiscriminator, DCGANGenerator, dcgan_init
+from helpers.models import MLPDiscriminator, MLPGenerator
 
 
 def test_mlp_shapes() -> None:

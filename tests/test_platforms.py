@@ -12,7 +12,8 @@ import pytest
 from test_bad_data_input import write_mnist
 from test_data import write_images
 
-from helpers import DataNotFoundError, find_data_locations, kaggle_login, load_cat_faces, load_mnist
+from helpers import load_cat_faces, load_mnist
+from helpers.data import DataNotFoundError, find_data_locations, kaggle_login
 from helpers.data import sources as data_module
 from helpers.infra import env
 
@@ -122,7 +123,7 @@ def test_cats_missing_on_colab_says_how_to_log_in(no_data, monkeypatch) -> None:
     monkeypatch.setattr(env, "detect_platform", lambda: "colab")
     with pytest.raises(DataNotFoundError) as err:
         load_cat_faces()
-    assert "helpers.kaggle_login()" in str(err.value) and "KAGGLE_USERNAME" in str(err.value)
+    assert "helpers.data.kaggle_login()" in str(err.value) and "KAGGLE_USERNAME" in str(err.value)
 
 
 # ------------------------------------------------------------------ the Kaggle login (Colab)

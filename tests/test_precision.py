@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 from test_train import params, tiny
 
-from helpers import Precision, choose_precision, fit, train_step
-from helpers.infra.env import FLOAT32, PRECISIONS
+from helpers import fit, train_step
+from helpers.infra.env import FLOAT32, PRECISIONS, Precision, choose_precision
 
 F32, BF16, F16 = torch.float32, torch.bfloat16, torch.float16
 

@@ -7,8 +7,10 @@ import dataclasses
 import pytest
 import torch
 
-from helpers import CheckpointError, cat_scores, draw_samples, get_recipe, load_generator, load_pretrained, make_noise
+from helpers import cat_scores, draw_samples, get_recipe, load_generator, load_pretrained
+from helpers.infra.checkpoint import CheckpointError
 from helpers.infra.pretrained import PRETRAINED
+from helpers.sampling import make_noise
 
 
 def test_the_shipped_generator_is_small_and_says_what_made_it() -> None:

@@ -8,9 +8,10 @@ import re
 import pytest
 import torch
 
-from helpers import RECIPES, CheckpointError, build, get_recipe, layer_widths, load_checkpoint, load_generator
-from helpers.models import MLPDiscriminator, MLPGenerator
-from helpers.recipes import network_fingerprint
+from helpers import build, get_recipe, load_generator
+from helpers.infra.checkpoint import CheckpointError, load_checkpoint
+from helpers.models import MLPDiscriminator, MLPGenerator, layer_widths
+from helpers.recipes import RECIPES, network_fingerprint
 
 MNIST_STANDIN = torch.randint(0, 256, (128, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
 

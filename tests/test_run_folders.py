@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from helpers import CheckpointError, TrainingDiverged, load_generator, recipes
+from helpers import TrainingDiverged, load_generator, recipes
 from helpers.cli.commands import main
 from helpers.history import History
+from helpers.infra.checkpoint import CheckpointError
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ["train", "article-gan-mnist", "--epochs", "1", "--quiet"]

@@ -89,7 +89,8 @@ def test_score_says_what_the_file_is(kind: str, tmp_path, cli_error) -> None:
 
 def test_batches_scores_and_plots_share_one_validator_and_its_messages() -> None:
     """Before, TensorBatches and the scores each had their own checks, worded apart, and the plots none."""
-    from helpers import TensorBatches, cat_scores, grid_array
+    from helpers import TensorBatches, cat_scores
+    from helpers.viz import grid_array
 
     faces = torch.zeros(4, 64, 64, 3, dtype=torch.uint8)  # channels last
     messages = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers import distorted_sets, sliced_wasserstein, standin_cat_faces
+from helpers import sliced_wasserstein
+from helpers.data import standin_cat_faces
+from helpers.scores.cats import distorted_sets
 
 
 @pytest.fixture(scope="module")

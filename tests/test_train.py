@@ -8,24 +8,21 @@ import torch
 from torch.utils._pytree import tree_map_only
 
 from helpers import (
-    CheckpointError,
     EpochEnd,
     History,
-    MLPDiscriminator,
-    MLPGenerator,
     TensorBatches,
     discriminator_step,
     draw_samples,
     fit,
     generator_step,
-    load_checkpoint,
     load_generator,
     recalibrate_batch_norm,
     to_unit,
     train_step,
 )
-from helpers.infra.checkpoint import restore_rng
+from helpers.infra.checkpoint import CheckpointError, load_checkpoint, restore_rng
 from helpers.infra.env import FLOAT32
+from helpers.models import MLPDiscriminator, MLPGenerator
 from helpers.sampling import eval_mode, generator_ema, make_noise
 from helpers.train import _resume as resume_from
 from helpers.viz import SampleRecorder, grid_array

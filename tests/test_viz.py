@@ -13,17 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import (
-    BadDataError,
-    History,
-    animate,
-    grid_array,
-    plot_history,
-    show_frames,
-    show_image_grids,
-    show_images,
-    to_unit,
-)
+from helpers import History, animate, plot_history, show_frames, show_image_grids, show_images, to_unit
+from helpers.data import BadDataError
+from helpers.viz import grid_array
 
 
 def frames(n: int) -> list[np.ndarray]:

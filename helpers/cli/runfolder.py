@@ -121,7 +121,7 @@ def stored_run(folder: Path) -> dict | None:
     """The settings of the run ``folder`` holds, or ``None`` for a new (missing or empty) folder.
 
     The checkpoint's ``run`` entry when it has one, else ``run.json``. Raises :class:`RunFolderError`
-    for a folder that holds other files and no run, and :class:`helpers.CheckpointError` for a
+    for a folder that holds other files and no run, and :class:`helpers.infra.checkpoint.CheckpointError` for a
     ``checkpoint.pt`` that is no training checkpoint (saying what it is).
     """
     if not folder.is_dir() or not any(p.name != LOCK for p in folder.iterdir()):

@@ -587,7 +587,7 @@ def _kagglehub_folder(tried: list[str]) -> Path | None:
     try:
         path = Path(kagglehub.dataset_download(CATS_SLUG))
     except Exception as exc:  # no network, no credentials
-        login = " Run helpers.kaggle_login() first." if env.detect_platform() == "colab" else ""
+        login = " Run helpers.data.kaggle_login() first." if env.detect_platform() == "colab" else ""
         tried.append(f"kagglehub download of {CATS_SLUG}: failed ({type(exc).__name__}: {exc}).{login}")
         return None
     found = find_cat_folder(path)
@@ -685,13 +685,13 @@ def load_cat_faces(root: str | Path | None = None, size: int = 64) -> torch.Tens
     fix = {
         "kaggle": f"add the dataset '{CATS_SLUG}' to the notebook (Add Input > search 'cats faces 64x64'), "
         "then run the cell again.",
-        "colab": "log in to Kaggle so that kagglehub may download the dataset: run helpers.kaggle_login() "
+        "colab": "log in to Kaggle so that kagglehub may download the dataset: run helpers.data.kaggle_login() "
         "(notebook 04's login cell) with your Kaggle username and API key saved as the Colab secrets "
         "KAGGLE_USERNAME and KAGGLE_KEY (the key icon on the left), or typed when it asks; then run the cell again.",
     }.get(
         env.detect_platform(),
         "`pip install kagglehub` and connect to the internet once (with Kaggle credentials: "
-        "helpers.kaggle_login()), or download the dataset and set GAN_DATA_DIR "
+        "helpers.data.kaggle_login()), or download the dataset and set GAN_DATA_DIR "
         f"to the folder that holds {CATS_FOLDER}/cats.",
     )
     raise DataNotFoundError("Could not find the cat faces. Tried:\n  - " + "\n  - ".join(tried) + f"\nFix: {fix}")
@@ -701,7 +701,7 @@ def find_data_locations() -> dict[str, str]:
     """Where each dataset would come from now, without loading, downloading or creating anything.
 
     A stand-in reported here counts as announced: the loaders then give no warning of their own
-    (every notebook's setup cell prints this through :func:`helpers.describe_runtime`).
+    (every notebook's setup cell prints this through :func:`helpers.data.describe_runtime`).
     """
     try:
         data_dir = _data_dir_from_env()

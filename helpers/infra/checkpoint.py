@@ -78,7 +78,7 @@ def _unreadable(path: Path, exc: Exception) -> str:
             f"{path} is not a readable checkpoint: it is a PyTorch file holding pickled Python objects "
             f"({found[1]}), such as a whole model saved with torch.save(model) or NumPy values, which helpers "
             "does not load (weights_only=True: no code runs). Save tensors only, e.g. "
-            "helpers.save_checkpoint(path, G=G.state_dict())."
+            "helpers.infra.checkpoint.save_checkpoint(path, G=G.state_dict())."
         )
     if kind.startswith(("a PyTorch file", "an empty file", "a cut-short")):
         return (

@@ -29,8 +29,8 @@ def load_pretrained(recipe: str = "dcgan-cats", device: torch.device | str = "cp
     ``info``: ``recipe``, ``epochs``, ``steps``, ``train_minutes``, ``machine``, ``torch``, the scores of
     its samples (``scores``, as :func:`helpers.cat_scores` returns them, with their sample count) and the
     run's ``history`` (a :class:`helpers.History`, for its curves). Raises
-    ``KeyError`` for a recipe without a shipped generator, :class:`helpers.CheckpointError` when the file is
-    missing (a partial install) or was made for other settings than the recipe's.
+    ``KeyError`` for a recipe without a shipped generator, :class:`helpers.infra.checkpoint.CheckpointError` when
+    the file is missing (a partial install) or was made for other settings than the recipe's.
     """
     if recipe not in PRETRAINED:
         raise KeyError(f"No pretrained generator ships for {recipe!r}; there is one for: {', '.join(PRETRAINED)}.")
