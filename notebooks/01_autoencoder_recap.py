@@ -17,8 +17,7 @@
 # the whole notebook, as its last code cell prints (GPU time not measured). FAST mode
 # (`GAN_FAST=1`, used by the tests) trains on a 3,000-digit subset for a few epochs.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
 import os
@@ -65,8 +64,7 @@ notebook_start = time.perf_counter()
 # Every size that FAST mode shrinks goes through `fast_or_full(fast, full)`; the code path is the
 # same in both modes.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 LATENT_DIM = 16                               # the "small latent vector" of the main autoencoder
 BATCH_SIZE = 256
 N_TRAIN = fast_or_full(3000, 60000)           # training digits
@@ -201,8 +199,7 @@ def train_autoencoder(encoder: nn.Module, decoder: nn.Module, data: TensorBatche
     return step_losses, test_losses
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 t0 = time.perf_counter()
 step_losses, test_losses = train_autoencoder(encoder, decoder, batches, EPOCHS, eval_x,
                                              desc=f"{LATENT_DIM}-D autoencoder")
@@ -259,16 +256,14 @@ plt.show()
 # average training image: its error is the pixel variance of the data. The autoencoder should do far
 # better than that, and we check it in code so this claim cannot silently stop being true.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 mean_image = to_signed(train_images.to(device)).mean(0, keepdim=True)
 baseline_mse = F.mse_loss(mean_image.expand_as(eval_x), eval_x).item()
 recon_mse = reconstruction_mse(encoder, decoder, eval_x)
 print(f"test MSE: always-the-mean-image baseline {baseline_mse:.4f}, autoencoder {recon_mse:.4f} "
       f"({recon_mse / baseline_mse:.0%} of the baseline)")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 assert recon_mse < 0.5 * baseline_mse, "the autoencoder should reconstruct far better than the mean image"
 if not FAST:
     assert recon_mse < 0.25 * baseline_mse, "with full settings the error should be under a quarter of the baseline"
@@ -284,8 +279,7 @@ print("reconstruction checks passed")
 # every test digit's code as a point in the plane and colour it by the digit's true label, which
 # the model never saw.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 helpers.seed_everything(SEED)
 encoder_2d, decoder_2d = make_encoder(2).to(device), make_decoder(2).to(device)
 t0 = time.perf_counter()
@@ -397,8 +391,7 @@ plt.show()
 # digit. To make that objective we let a judge decide: the MNIST classifier from `helpers.scores.mnist`,
 # trained on real digits and shipped with the series. How often is it right on the test digits?
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 _, test_probs = features_and_probs(test_images)  # uint8 pixels are accepted as they are
 accuracy = (test_probs.argmax(1) == test_labels).float().mean().item()
 print(f"classifier accuracy on {len(test_images):,} test digits: {accuracy:.1%}")
@@ -414,8 +407,7 @@ print(f"classifier accuracy on {len(test_images):,} test digits: {accuracy:.1%}"
 #
 # The real test digits themselves are scored too, as the ceiling.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 scored = {"real test digits": to_unit(eval_x)} | {name: to_unit(images) for name, images in decoded.items()}
 verdicts = {}
 for name, images in scored.items():
@@ -448,8 +440,7 @@ plt.show()
 # before they were written down; the strict ones need the full training run, looser ones also hold
 # for the short FAST run.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 rec = verdicts["reconstructions"]
 for name in latent_sources:
     v = verdicts[name]
@@ -472,8 +463,7 @@ print("decoded-noise checks passed: random codes give far fewer recognisable dig
 # accident of initialisation and training. Compare their typical size with that of $\mathcal{N}(0, I)$
 # samples, whose length concentrates near $\sqrt{d} = 4$:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"length |z| of the test codes: mean {codes_cpu.norm(dim=1).mean():.1f}, "
       f"of N(0, I) samples: mean {latent_sources['N(0, I)'].norm(dim=1).mean():.1f}")
 print("per-coordinate mean of the codes:", np.round(code_mean.numpy(), 1))
@@ -553,8 +543,7 @@ plt.show()
 # there; try the gaps between the coloured clusters and the area outside them. **Right:** pick two
 # test digits by index and slide between their 16-D codes.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def show_plane_point(z1: float, z2: float) -> None:
     """The 2-D code map with a marker at (z1, z2), and the decoded image of that point."""
     with torch.no_grad():
@@ -574,8 +563,7 @@ def show_plane_point(z1: float, z2: float) -> None:
 # %% [markdown]
 # The sliders span the codes' range plus a margin of 15 % on each side, so you can also leave the cloud.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 span = (codes_2d.max(0).values - codes_2d.min(0).values) * 0.15
 plane_explorer = widgets.interactive(
     show_plane_point,
@@ -586,8 +574,7 @@ plane_explorer = widgets.interactive(
 )
 plane_explorer
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def show_interpolation(index_a: int, index_b: int, t: float) -> None:
     """Decode the point t of the way from test digit a's 16-D code to test digit b's."""
     z = (1 - t) * eval_codes[index_a:index_a + 1] + t * eval_codes[index_b:index_b + 1]
@@ -604,8 +591,7 @@ def show_interpolation(index_a: int, index_b: int, t: float) -> None:
     plt.show()
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 interpolation_explorer = widgets.interactive(
     show_interpolation,
     index_a=widgets.IntSlider(value=index_a, min=0, max=N_EVAL - 1, description="digit a"),
@@ -653,7 +639,6 @@ interpolation_explorer
 # %% [markdown]
 # Total run time of this notebook (it depends on the machine and the mode):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min ({'FAST' if FAST else 'full'} settings, "
       f"{helpers.infra.env.device_name(device)})")

@@ -18,8 +18,7 @@
 # 6.5 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1` (what the
 # tests use) every size shrinks and the notebook runs in about a minute.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
 import os
@@ -73,8 +72,7 @@ notebook_start = time.perf_counter()
 # whole training set as one `uint8` tensor, which we keep on the device and batch by indexing: no
 # per-epoch decoding and no DataLoader workers. In FAST mode we keep only the first 2,000.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 images, labels = helpers.load_mnist(train=True)
 images = images[: fast_or_full(2000, len(images))]
 print(f"{len(images):,} training digits in one tensor of {images.nbytes / 1e6:.0f} MB")
@@ -184,8 +182,7 @@ assert fake.shape == (16, 1, 28, 28) and fake.abs().max() <= 1
 #
 # Both live in `helpers/train.py` because every GAN in the series uses them:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 display(Code(inspect.getsource(helpers.discriminator_step) + "\n" + inspect.getsource(helpers.generator_step),
              language="python"))
 
@@ -207,8 +204,7 @@ assert 0 < d_stats["d_real"] < 1 and 0 < d_stats["d_fake"] < 1
 # plus what the rest of the series needs (mixed precision, the average of G below), and returns the
 # step's statistics: the two losses, $D(x)$, $D(G(z))$ and both gradient norms.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 display(Code(inspect.getsource(helpers.train_step), language="python"))
 
 # %% [markdown]
@@ -228,8 +224,7 @@ display(Code(inspect.getsource(helpers.train_step), language="python"))
 # one, written out: the loop that trains. A `SampleRecorder` draws the **same 64 noise vectors**
 # through the averaged generator after each epoch, so we can watch one set of digits take shape.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 EPOCHS = fast_or_full(2, 8)
 fixed_noise = ours.noise(64)
 recorder = SampleRecorder(fixed_noise, generator=ours.generator)
@@ -255,8 +250,7 @@ print(history.summary())
 # epoch 2: the result is the same run as `ours.fit(epochs=EPOCHS)` from the start (a unit test checks
 # that, weight for weight).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 history = ours.fit(epochs=EPOCHS, history=history, callbacks=[recorder])
 print(history.summary())
 
@@ -278,16 +272,14 @@ plt.show()
 # %% [markdown]
 # The fixed-noise samples, epoch by epoch (press play):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 HTML(animate(recorder.frames, [f"epoch {e}" for e in recorder.epochs]))
 
 # %% [markdown]
 # The same frames as a still picture (the player above needs JavaScript, which GitHub's view of a
 # notebook does not run):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 show_frames(recorder.frames, [f"epoch {e}" for e in recorder.epochs])
 plt.show()
 
@@ -305,16 +297,14 @@ plt.show()
 #
 # Now train the source article's recipe for **the same wall-clock time** our recipe just used.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 article_setup = build("article-gan-mnist", device, seed=SEED, images=images)
 article_history = article_setup.fit(max_seconds=history.seconds)
 print(f"ours: {history.steps} steps in {history.seconds:.0f} s; article recipe: {article_history.steps} steps "
       f"in {article_history.seconds:.0f} s")
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def samples(setup: Setup, n: int = 10000, averaged: bool = True) -> torch.Tensor:
     """``n`` generated digits in [0, 1] on the CPU, from a fixed noise seed (`helpers.draw_samples`).
 
@@ -333,8 +323,7 @@ print(f"{'':<12} {'Fréchet':>9} {'entropy':>8} {'confidence':>11}")
 for name, s in scores.items():
     print(f"{name:<12} {s['frechet_distance']:9.2f} {s['class_entropy']:8.3f} {s['mean_confidence']:11.3f}")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 ratio = scores["article recipe"]["frechet_distance"] / scores["our recipe"]["frechet_distance"]
 print(f"the article recipe's Fréchet distance is {ratio:.1f}x ours after the same training time")
 print(f"averaging G's weights: {scores['  latest G']['frechet_distance']:.1f} (latest weights) -> "
@@ -372,8 +361,7 @@ plt.show()
 # vectors runs through the low-norm centre where G saw few inputs. Watch digits morph
 # smoothly into one another: G has learned a continuous map, not a lookup table.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 ours.generator.eval()
 latent_dim = get_recipe("vanilla-gan-mnist").latent_dim
 
@@ -425,6 +413,5 @@ with torch.no_grad():
 #
 # Next: notebook 03 replaces the fully connected layers with (transposed) convolutions.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)}")

@@ -22,8 +22,7 @@
 # else running): 5.1 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1`
 # (what the tests use) it runs in under a minute.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
 import os
@@ -388,8 +387,7 @@ assert middle["upsample x2 + conv k=3"].std() < 1e-6
 # zeros, grey padding, the red square one kernel window. Output size = grid size − kernel + 1.
 # (When $p > k - 1$ the padding is negative: the dashed orange square shows the part kept.)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def playground(input_size: int, kernel: int, stride: int, padding: int, output_padding: int) -> None:
     """Draw the zero-inserted grid for these settings and print the output size (checked by PyTorch)."""
     size = out_size(input_size, kernel, stride, padding, output_padding)
@@ -546,8 +544,7 @@ plt.show()
 # fastest. Together they about double the DCGAN's speed here; on other CPUs the recipe stays in
 # float32, and on a GPU the device's own choice applies (notebook 04).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 EPOCHS = fast_or_full(1, 4)
 fixed_noise = dcgan.noise(64)
 recorder = SampleRecorder(fixed_noise, generator=dcgan.generator)
@@ -559,15 +556,13 @@ print(f"{history.steps / history.seconds:.1f} steps/s, {history.seconds / EPOCHS
 plot_history(history, smooth=fast_or_full(5, 100), title="DCGAN on MNIST")
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 HTML(animate(recorder.frames, [f"epoch {e}" for e in recorder.epochs]))
 
 # %% [markdown]
 # The same frames as a still picture, for viewers that do not run JavaScript (GitHub):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 show_frames(recorder.frames, [f"epoch {e}" for e in recorder.epochs])
 plt.show()
 
@@ -578,8 +573,7 @@ plt.show()
 # used **the same CPU time** the DCGAN used. One run answers both questions: which GAN learns
 # more *per epoch* (per image seen), and which learns more *per CPU second*?
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 fc_first = fc.fit(epochs=EPOCHS)
 fc_G_same_epochs = copy.deepcopy(fc.generator)  # the averaged generator the recipe samples from
 remaining = history.seconds - fc_first.seconds  # the second leg continues with the same optimizers
@@ -590,8 +584,7 @@ print(f"DCGAN: {EPOCHS} epochs in {history.seconds:.0f} s | fully connected GAN:
       f"{fc_first.seconds:.0f} s, {fc_epochs:.1f} epochs in {fc_first.seconds + fc_rest.seconds:.0f} s")
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def generate(G: nn.Module, setup: Setup, n: int) -> torch.Tensor:
     """``n`` samples of ``G`` in [0, 1] on the CPU (eval mode, the recipe's noise, fixed seed)."""
     return helpers.draw_samples(G, setup.noise, n, batch_size=500)
@@ -664,6 +657,5 @@ plt.show()
 #
 # Next: notebook 04 grows the same DCGAN family to 64×64 colour images of cat faces.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)}")

@@ -33,8 +33,7 @@
 # torch 2.13), nothing else running, trained in this execution: 21.5 minutes for the whole notebook
 # (the last cell prints it), 20 of them training (17 epochs, 8,605 steps).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
 import os
@@ -97,8 +96,7 @@ notebook_start = time.perf_counter()
 # asks once for permission). On Kaggle, `/kaggle/working` survives as long as the session; *Save
 # Version* keeps it for good.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 RECIPE = get_recipe("dcgan-cats")            # the series' recipe, shared with `python -m helpers train dcgan-cats`
 ARTICLE = get_recipe("article-dcgan-cats")   # the source article's, for comparison (section 4)
 N_IMAGES = fast_or_full(256, None)           # None = all 15,747 faces
@@ -149,8 +147,7 @@ print(f"{'FAST' if FAST else 'full'} settings: {N_IMAGES or 'all'} images, {EPOC
 if helpers.infra.env.detect_platform() == "colab" and not FAST:
     print(helpers.data.kaggle_login())
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 t0 = time.perf_counter()
 images = helpers.load_cat_faces()[:N_IMAGES]
 source = helpers.data.find_data_locations()["cat faces"]
@@ -162,8 +159,7 @@ print(f"{len(images):,} images ({images.nbytes / 1e6:.0f} MB as uint8) from "
 print("one image:", tuple(images.shape[1:]), images.dtype)
 assert images.shape[1:] == (3, 64, 64) and images.dtype == torch.uint8
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 show_images(images[:64], nrow=8, size=6, title="Real training images (the first 64)")
 plt.show()
 
@@ -301,8 +297,7 @@ print("article-dcgan-cats after 20 minutes on the 2-core CPU:", ARTICLE_AT_20_MI
 # bfloat16 and the channels_last layout on CPUs with bfloat16 instructions; notebook 03 explains
 # them, the [benchmarks](../benchmarks/README.md) page measures them).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 setup = build(RECIPE, device, seed=SEED, images=images)
 G, D = setup.G, setup.D
 print(f"{len(setup.data)} batches of {setup.data.batch_size} per epoch; precision: {setup.precision}, "
@@ -335,8 +330,7 @@ print(f"{len(setup.data)} batches of {setup.data.batch_size} per epoch; precisio
 # sample count, real faces the feature network never saw and damaged copies of them (blurred, noisy,
 # one face repeated). Every score of a generator in this notebook is read against this table.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 train_idx, held_idx = helpers.scores.cats.held_out_split(len(images))
 held_out = images[held_idx] if REAL_CATS else images  # faces the scorer never saw
 N_QUALITY = min(fast_or_full(256, 1500), len(held_out))
@@ -354,8 +348,7 @@ for name, r in references.items():
 # on the same kind of CPU) instead of training, and every section below works on it
 # (except the animation, whose frames are not saved). Training is the default: it is the lesson.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 torch.manual_seed(SEED)
 fixed_noise = setup.noise(64)
 recorder = SampleRecorder(fixed_noise, nrow=8, folder=RUN_DIR / "samples", generator=setup.generator)
@@ -400,8 +393,7 @@ print(f"{time.perf_counter() - t0:.0f} s in this session, {history.seconds / max
 # `RUN_DIR / "samples"` as a PNG and loads them back when it is created again, so the animation of a
 # resumed run still starts at epoch 1.)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if CHECKPOINT.exists():
     again = setup.fit(epochs=history.epochs, checkpoint=CHECKPOINT, resume=True, progress=False)
     print(f"resumed from {CHECKPOINT}: {again.epochs} epochs, {again.steps} steps done, nothing left to do")
@@ -417,8 +409,7 @@ else:
 # sizes). The recipe's settings go with it, so the file cannot be loaded into other networks by
 # mistake. The generator that ships with the series (section 5) is such a file.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 note = f"{history.epochs} epochs on {helpers.infra.env.device_name(device)}, {history.seconds / 60:.1f} min"
 export = RUN_DIR / "dcgan_cats_generator.pt"
 helpers.infra.checkpoint.save_checkpoint(export, G={k: v.half() if v.is_floating_point() else v
@@ -434,8 +425,7 @@ if CHECKPOINT.exists():
 # written) and puts the network in eval mode, where batch norm uses its running statistics. Same
 # weights, same latent vectors: the same cats as the trained `G` draws.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 G_saved = helpers.load_generator(RECIPE.networks()[0].to(device), export, map_location=device,
                                  recipe=RECIPE.name, settings=RECIPE.settings())
 with torch.no_grad():
@@ -458,14 +448,12 @@ plt.show()
 #   $D(G(z)) \to 0$ for many epochs means the generator's gradient has vanished, and a collapsed
 #   generator shows up as a sudden jump of $D(G(z))$ down and $\mathcal{L}_G$ up.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 fig = plot_history(history, smooth=fast_or_full(1, 50),
                    title=f"DCGAN on cat faces: {history.epochs} epoch(s), {history.steps} steps")
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 per_epoch = history.epoch_means()  # a budget that ended mid-epoch adds that partial epoch
 for e in [per_epoch[i] for i in sorted({0, len(per_epoch) // 2, len(per_epoch) - 1} & set(range(len(per_epoch))))]:
     print(f"epoch {e['epoch']:3d}{'' if e['complete'] else ' (partial)'}: loss D {e['loss_d']:.2f}, "
@@ -482,8 +470,7 @@ else:
 # %% [markdown]
 # ### Real and generated, side by side
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 G.eval()
 with torch.no_grad():
     torch.manual_seed(SEED + 1)
@@ -499,8 +486,7 @@ plt.show()
 # distance between random pairs of generated images with the same number for real images (the
 # scores of section 5 measure quality and variety properly; see below).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def mean_pair_distance(batch: torch.Tensor) -> float:
     """Mean RMS pixel distance (in [0, 1] units) between distinct pairs of a batch."""
     flat = batch.flatten(1)
@@ -538,8 +524,7 @@ def noise_of_seed(seed: int) -> torch.Tensor:
     return latent_of_seed(seed, RECIPE.latent_dim, device)
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 D.eval()
 with torch.no_grad():
     logits = D(G(torch.cat([noise_of_seed(seed) for seed in range(64)]))).float()
@@ -553,8 +538,7 @@ with torch.no_grad():
     show_images(to_unit(G(z_path)), nrow=10, ax=ax, title=f"From the cat of seed {seed_a} to the cat of seed {seed_b} (slerp)")
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 interpolation_explorer(G, noise_of_seed, title="Latent interpolation between two cats")
 
 # %% [markdown]
@@ -566,16 +550,14 @@ interpolation_explorer(G, noise_of_seed, title="Latent interpolation between two
 # contrast; by epochs 10 and 17, softer shading, fur texture and the eyes' colour. Each vector keeps
 # its cat's colouring from epoch 2 on. (JPEG frames keep the notebook small.)
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if recorder.frames:
     with plt.rc_context({"animation.frame_format": "jpeg"}):
         display(HTML(animate(recorder.frames, [f"epoch {e}" for e in recorder.epochs], interval_ms=250, size=5)))
 else:
     print("no frames: no epoch was completed in this session (training skipped, or a budget under one epoch)")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if recorder.frames:
     picks = sorted({1, 2, 5, 10, 30, len(recorder.frames)} & set(range(1, len(recorder.frames) + 1)))
     fig, axes = plt.subplots(1, len(picks), figsize=(3 * len(picks), 3.5), squeeze=False, layout="constrained")
@@ -600,8 +582,7 @@ if recorder.frames:
 # 93.94), below the light-noise reference. Read one epoch's score as a noisy estimate, and the trend
 # over several epochs as the signal.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
 for ax, key, label in ((axes[0], "frechet_distance", "Fréchet distance"), (axes[1], "kid_x1000", "KID × 1000")):
     ax.plot([q["minutes"] for q in quality], [q[key] for q in quality], "o-")
@@ -631,8 +612,7 @@ else:
 # installs that package first. Inception FID needs many samples to be comparable with published
 # numbers (many thousands) and is slow on a CPU, so here it uses a GPU's worth only where there is one.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if helpers.infra.env.detect_platform() in ("colab", "kaggle") and importlib.util.find_spec("torch_fidelity") is None:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "torch-fidelity"], check=False)
     importlib.invalidate_caches()
@@ -657,8 +637,7 @@ if fid is not None:
 # texture, its coarsest about layout and colour. It compares two image sets of equal size, so it gets
 # its own references: two sets of real faces, and real faces blurred.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 G_long, info = helpers.load_pretrained(RECIPE.name, device)
 print(f"shipped generator: {info['epochs']} epochs, {info['steps']:,} steps, {info['train_minutes']} min on "
       f"{info['machine']} (torch {info['torch']})")
@@ -667,8 +646,7 @@ with torch.no_grad():
                       f"Shipped: {info['train_minutes']:.0f} min": to_unit(G_long(fixed_noise))}, size=6)
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 N_SWD = min(fast_or_full(64, 1000), len(held_out))
 real_a = held_out[:N_SWD]
 others = images[train_idx]  # none of them is in real_a
@@ -767,7 +745,6 @@ for name, x in sets.items():
 #    without; add the difference of their mean latent vectors to a new cat's vector. Does the
 #    feature appear?
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)} "
       f"({'FAST' if FAST else 'full'} settings)")

@@ -24,8 +24,7 @@
 # notebook, as its last cell prints. With `GAN_FAST=1` (what the tests use) every budget shrinks, the
 # notebook runs in about a minute, and the assertions that need full training are skipped (it says so).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
 import importlib.util
 import os
@@ -90,8 +89,7 @@ def skipped(what: str) -> None:
 # classifier's reference statistics were computed there), so the training digits we score below
 # as "real digits" are genuinely unseen by the reference.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 images, labels = helpers.load_mnist(train=True)
 test_images, test_labels = helpers.load_mnist(train=False)
 images, labels = images[: fast_or_full(3000, len(images))], labels[: fast_or_full(3000, len(images))]
@@ -103,8 +101,7 @@ print(f"{len(images)} training digits and {len(test_images)} test digits, {tuple
 # series) over a batch of digits and reports three things. First, how good a judge is it? Its
 # accuracy on the test digits, and the size of the feature vector it describes each image with:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 features, probs = features_and_probs(test_images)
 accuracy = (probs.argmax(1) == test_labels).float().mean().item()
 print(f"classifier accuracy on {len(test_images)} test digits: {accuracy:.1%}; "
@@ -168,8 +165,7 @@ def score_table(scores: dict[str, dict], title: str = "") -> None:
               f"{s['mean_confidence']:11.3f}  {str(s['collapsed']):<9}  {s['n']}")
 
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 reference_scores = {name: mnist_scores(x) for name, x in references.items()}
 score_table(reference_scores, f"Reference scores ({N_REF} images each)")
 
@@ -204,8 +200,7 @@ print("reference orderings hold")
 # 250, 500, ... of the same real and blurred digits. The figure uses log scales on both axes, since
 # the two distances differ by two orders of magnitude.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 counts = [n for n in (250, 500, 1000, 2000, 5000, 10000) if n <= N_REF]
 by_count = {name: [mnist_scores(references[name][:n])["frechet_distance"] for n in counts]
             for name in ("real digits", "blurred digits")}
@@ -245,8 +240,7 @@ print(recipe.summary())
 # budget of steps on a slice of the training digits; an "epoch" here is one pass over that slice.
 # The healthy run then continues for more epochs, to show where the recipe is heading (section 5).
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 STEPS_PER_EPOCH = fast_or_full(10, 250)
 EPOCHS = fast_or_full(2, 6)  # every experiment
 EPOCHS_LONG = fast_or_full(4, 15)  # the healthy run, continued
@@ -377,8 +371,7 @@ def sample_grids(runs: list[Run], title: str, per_row: int = 3) -> None:
 # %% [markdown]
 # The healthy run, trained for the experiments' budget and scored after every epoch, for section 5.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 tracked: list[dict] = []  # scores after each epoch
 baseline, healthy_setup = train("healthy (recipe)", recipe, tracked=tracked)
 run_table([baseline])
@@ -388,8 +381,7 @@ run_table([baseline])
 # optimisers and history) and score both the latest weights and the weight average against the
 # blurred digits of section 2:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 start = time.perf_counter()
 long_history = healthy_setup.fit(epochs=EPOCHS_LONG, history=copy.deepcopy(baseline.history), progress=False,
                                  callbacks=[lambda end: tracked.append(epoch_scores(healthy_setup))])
@@ -412,8 +404,7 @@ for ax, (name, x) in zip(axes, long_samples.items()):
 fig.suptitle(f"The healthy run after {long_history.steps} steps")
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if FAST:
     skipped("the healthy run beats blurred digits")
 else:
@@ -430,8 +421,7 @@ else:
 # GAN never saw (test digits). Copies would sit much closer to the training set than fresh real
 # digits do; a copy would be at distance 0.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def nearest(queries: torch.Tensor, pool: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Distance to and index of the nearest ``pool`` image for each query (pixel space, [0, 1])."""
     best = torch.cdist(queries.flatten(1), pool.flatten(1)).min(1)
@@ -457,8 +447,7 @@ axes[1].set(xlabel="distance to the nearest training digit", ylabel="count",
 axes[1].legend(loc="upper left", fontsize=9)
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if FAST:
     skipped("no copying")
 else:
@@ -476,8 +465,7 @@ else:
 # while the samples get better. The healthy run's epoch-mean losses next to the Fréchet distance
 # of its samples after every epoch:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 h = long_history
 ends = np.array(h.epoch_end_step)
 loss_g_epoch = [window_mean(h.loss_g, a, b) for a, b in zip([0, *ends[:-1]], ends)]
@@ -500,8 +488,7 @@ ax2.set(xlabel="training step", ylabel="Fréchet distance (log scale)", yscale="
 ax2.legend()
 plt.show()
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if FAST:
     skipped("losses vs quality")
 else:
@@ -525,16 +512,14 @@ else:
 # $1 - D(G(z))$ instead. First with the recipe's discriminator, which stays unsure ($D(G(z))$ near
 # one half):
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 saturating, _ = train("saturating loss", recipe, saturating=True)
 run_table([baseline, saturating])
 
 # %% [markdown]
 # Compare the generator's gradient at the start, and the final scores:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 def start_grad(run: Run) -> float:
     """Mean generator gradient norm over the first half-epoch."""
     return window_mean(run.history.grad_norm_g, 0, HALF)
@@ -561,8 +546,7 @@ else:
 # times faster than G), and no dropout in D (so D can fit the training digits more sharply).
 # Section 6.4 undoes each half separately. We train this strong D once with each generator loss.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 STRONG_D = with_discriminator(dataclasses.replace(recipe, lr_g=recipe.lr_g / 20), dropout=0.0)
 strong_d, _ = train("strong D", STRONG_D)
 strong_d_sat, _ = train("strong D + saturating", STRONG_D, saturating=True)
@@ -591,8 +575,7 @@ plt.show()
 # still passes back a usable gradient, and G keeps improving, slowly and with little variety (see
 # its classes in the table). Checked:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if FAST:
     skipped("overpowering discriminator")
 else:
@@ -611,8 +594,7 @@ else:
 # catches up, G jumps to the next few, and variety does not return. The class-coverage score detects
 # it without looking at a single image.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 collapse, _ = train("G 10x faster", dataclasses.replace(recipe, lr_g=10 * recipe.lr_g))
 run_table([baseline, collapse])
 print("class shares:", [f"{p:.2f}" for p in collapse.scores["class_shares"]])
@@ -620,8 +602,7 @@ print("class shares:", [f"{p:.2f}" for p in collapse.scores["class_shares"]])
 # %%
 sample_grids([baseline, collapse], "A generator that learns 10x faster than its discriminator")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if FAST:
     skipped("mode collapse")
 else:
@@ -645,8 +626,7 @@ else:
 # * **dropout in D**, back to the recipe's rate: D sees a different random sub-network at every
 #   step and cannot memorise the boundary.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 failing = strong_d_sat
 remedy_recipes = {
     "+ label smoothing 0.9": dataclasses.replace(STRONG_D, real_label=0.9),
@@ -665,15 +645,13 @@ sample_grids([failing, *remedies], "The failing run and five remedies, each alon
 # How much each remedy lowers the Fréchet distance of the failing run, and how many classes it
 # draws:
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 gain = {run.name: failing.scores["frechet_distance"] / run.scores["frechet_distance"] for run in remedies}
 for run in remedies:
     print(f"{run.name:<26} Fréchet distance {gain[run.name]:.1f}x lower than the failing run, "
           f"{run.scores['effective_classes']:.1f} effective classes")
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 if FAST:
     skipped("remedies")
 else:
@@ -721,8 +699,7 @@ print(f"checked every {health.HEALTH_EVERY} steps: warn when D(x) > {health.HEAL
 # the last good epoch is kept. A small demonstration: one epoch trains normally, then G's learning
 # rate is set to infinity.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 demo = build(recipe, device, seed=SEED, images=train_images[: 4 * recipe.batch_size])
 checkpoint = Path(tempfile.mkdtemp()) / "nan_demo.pt"
 demo.fit(epochs=1, checkpoint=checkpoint, progress=False)
@@ -768,6 +745,5 @@ print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",
 # 5. **Features instead of pixels.** Replace the pixel distance in the nearest-neighbour check by the
 #    classifier's features (`helpers.scores.mnist.features_and_probs`). Do the nearest neighbours look more alike?
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["nbval-ignore-output"]
 print(f"notebook run time: {(time.perf_counter() - notebook_start) / 60:.1f} min on {helpers.infra.env.device_name(device)}")

@@ -233,3 +233,13 @@ def test_the_readme_map_names_every_module_of_helpers() -> None:
         p.relative_to(ROOT / "helpers").as_posix() for p in (ROOT / "helpers").rglob("*.py") if p.name != "__init__.py"
     }
     assert modules == mapped, f"README map: missing {sorted(modules - mapped)}, stale {sorted(mapped - modules)}"
+
+
+def test_nbval_markers_are_cell_tags_not_comments_in_the_lesson_code() -> None:
+    """nbval's markers used to open 83 code cells as `# NBVAL_IGNORE_OUTPUT` comments, in front of the learner."""
+    for twin in sorted((ROOT / "notebooks").glob("*.py")):
+        assert "NBVAL" not in twin.read_text(), f"{twin.name}: use the tag nbval-ignore-output, not a comment"
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
+        assert not [c for c in cells if "NBVAL" in "".join(c["source"])], nb.name
+        assert any("nbval-ignore-output" in c["metadata"].get("tags", []) for c in cells), nb.name
