@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime, to_unit
+from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime
 from ..health import TrainingDiverged
 from ..infra.checkpoint import CheckpointError, describe_file, load_generator, require_same_run
 from ..infra.env import PRECISIONS, get_device
@@ -114,10 +114,7 @@ def _train(args: argparse.Namespace) -> None:
                 else:
                     meta.write_text(before)
             raise
-        G = setup.generator.eval()
-        torch.manual_seed(args.seed)
-        with torch.no_grad():
-            plt.imsave(out / "samples.png", grid_array(to_unit(G(setup.noise(64)))))
+        plt.imsave(out / "samples.png", grid_array(draw_samples(setup.generator, setup.noise, 64, seed=args.seed)))
         (out / "history.json").write_text(json.dumps(history.to_dict()))
     print(history.summary())
 

@@ -16,9 +16,6 @@ class BadDataError(ValueError):
     or images handed to the batches, a score or a plot that break the series' convention (:func:`check_images`)."""
 
 
-# ------------------------------------------------------------------------ batching
-
-
 def to_signed(images: torch.Tensor) -> torch.Tensor:
     """uint8 ``[0, 255]`` -> float ``[-1, 1]``, the range the networks work in (a Tanh generator's)."""
     return images.float().div_(127.5).sub_(1.0)

@@ -11,8 +11,6 @@ import torch
 
 from .sources import load_cat_faces, load_mnist
 
-# ------------------------------------------------------------------- the datasets table
-
 
 @dataclass(frozen=True)
 class Dataset:
