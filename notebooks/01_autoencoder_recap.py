@@ -15,7 +15,7 @@
 #
 # **Run time.** Committed outputs: full settings on a 2-core x86-64 CPU (no GPU), 2.0 minutes for
 # the whole notebook, as its last code cell prints (GPU time not measured). FAST mode
-# (`GAN_FAST=1`, used by the tests) trains on a 3,000-digit subset for a few epochs.
+# (`GAN_FAST=1`) trains on a 3,000-digit subset for a few epochs.
 
 # %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
@@ -69,11 +69,12 @@ LATENT_DIM = 16                               # the "small latent vector" of the
 BATCH_SIZE = 256
 N_TRAIN = fast_or_full(3000, 60000)           # training digits
 N_EVAL = fast_or_full(1000, 5000)             # test digits used for every score below
-EPOCHS = fast_or_full(30, 12)                 # 16-D autoencoder (FAST: 30 short epochs, ~350 steps)
-EPOCHS_2D = fast_or_full(30, 15)              # 2-D autoencoder (full: ~3,500 steps)
+EPOCHS = fast_or_full(30, 12)                 # 16-D autoencoder (FAST: more passes over far fewer digits)
+EPOCHS_2D = fast_or_full(30, 15)              # 2-D autoencoder
 LEARNING_RATE = 1e-3
+steps = [epochs * (N_TRAIN // BATCH_SIZE) for epochs in (EPOCHS, EPOCHS_2D)]  # full batches per epoch
 print(f"{'FAST' if FAST else 'full'} settings: {N_TRAIN:,} training digits, {N_EVAL:,} evaluation digits, "
-      f"{EPOCHS} + {EPOCHS_2D} epochs, batch {BATCH_SIZE}, device {device}")
+      f"{EPOCHS} + {EPOCHS_2D} epochs = {steps[0]:,} + {steps[1]:,} steps of batch {BATCH_SIZE}, device {device}")
 
 # %% [markdown]
 # ## The data
@@ -436,9 +437,8 @@ plt.show()
 
 # %% [markdown]
 # The lesson, checked in code: random codes give far fewer recognisable digits than the
-# reconstructions, and their feature statistics are far from real digits. The margins were measured
-# before they were written down; the strict ones need the full training run, looser ones also hold
-# for the short FAST run.
+# reconstructions, and their feature statistics are far from real digits. The strict margins need
+# the full training run; the looser ones also hold for the short FAST run.
 
 # %% tags=["nbval-ignore-output"]
 rec = verdicts["reconstructions"]

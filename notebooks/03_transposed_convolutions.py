@@ -20,7 +20,7 @@
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU with AVX512-BF16 (no GPU, nothing
 # else running): 5.1 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1`
-# (what the tests use) it runs in under a minute.
+# it runs in under a minute.
 
 # %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
@@ -377,8 +377,10 @@ assert middle["upsample x2 + conv k=3"].std() < 1e-6
 
 # %% [markdown]
 # The four distinct interior values of the $k = 4$ layer are exactly its four phase sums, and
-# the resized-then-convolved output is flat away from the border. Resize-convolve costs about
-# as much and is a good default for high-resolution generators. Our MNIST generator (section 7)
+# the resized-then-convolved output is flat away from the border. Resize-convolve costs more
+# arithmetic: its 3×3 kernel runs on the doubled grid, $3 \cdot 3 \cdot 4 = 36$ multiply-adds per input
+# pixel and pair of channels against the transposed convolution's $4 \cdot 4 = 16$ ($2.25\times$, not
+# timed here), and it is a good default for high-resolution generators. Our MNIST generator (section 7)
 # keeps the classic (4, 2, 1) layers and borrows the other half of the idea: it ends with an
 # ordinary stride-1 3×3 convolution at full resolution, which treats every output pixel alike.
 #
@@ -536,13 +538,14 @@ plt.show()
 # settings below); a `SampleRecorder` keeps the fixed-noise samples of the averaged generator after
 # every epoch.
 #
-# **Two CPU speed settings.** Some CPUs (this one: AVX512-BF16 instructions; recent Intel Xeons: AMX)
+# *A note on speed, which you can skip.* Some CPUs (this one: AVX512-BF16 instructions; recent Intel Xeons: AMX)
 # compute fast in **bfloat16**, a 16-bit float with float32's range and fewer digits. Under *bf16
 # autocast* PyTorch runs the convolutions in bfloat16 and keeps the weights, their updates and the
 # losses in float32, which is precise enough for training. The **channels_last** memory layout stores
 # each pixel's channels next to each other (NHWC instead of NCHW), the order these CPU kernels read
-# fastest. Together they about double the DCGAN's speed here; on other CPUs the recipe stays in
-# float32, and on a GPU the device's own choice applies (notebook 04).
+# fastest. Together they make the DCGAN train faster here (the [benchmarks](../benchmarks/README.md)
+# page measures by how much); on other CPUs the recipe stays in float32, and on a GPU the device's own
+# choice applies (notebook 04).
 
 # %% tags=["nbval-ignore-output"]
 EPOCHS = fast_or_full(1, 4)

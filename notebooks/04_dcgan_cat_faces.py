@@ -89,7 +89,7 @@ notebook_start = time.perf_counter()
 #
 # Every size FAST mode shrinks goes through `fast_or_full(fast, full)`; the code path is the same in
 # both modes. The run folder holds the checkpoint that makes training resumable. FAST mode uses a
-# fresh temporary folder so that a test never resumes an old run.
+# fresh temporary folder, so that a short trial run never resumes an old one.
 #
 # **On Colab**, the virtual machine's disk disappears with the session. To keep checkpoints across
 # a disconnect, set `KEEP_ON_DRIVE = True`: the run folder then lives on your Google Drive (Colab
@@ -130,8 +130,8 @@ print(f"{'FAST' if FAST else 'full'} settings: {N_IMAGES or 'all'} images, {EPOC
 # 2. **Kaggle's mount** `/kaggle/input/...` (on Kaggle: *Add Input* → search "cats faces 64x64");
 # 3. a **kagglehub download** (`pip install kagglehub`; needs a Kaggle account's API token the first
 #    time, then it is cached);
-# 4. in FAST mode only, **generated stand-in faces** (`helpers.data.standin_cat_faces`), so the tests run
-#    offline.
+# 4. in FAST mode only, **generated stand-in faces** (`helpers.data.standin_cat_faces`), so that a
+#    short trial run works offline.
 #
 # Already have the folder on your own disk? Pass it directly: `helpers.load_cat_faces(root="path/to/cats")`.
 #

@@ -21,7 +21,7 @@
 # with the same seed, data and number of steps, so the change is the only difference.
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU), 7.0 minutes for the whole
-# notebook, as its last cell prints. With `GAN_FAST=1` (what the tests use) every budget shrinks, the
+# notebook, as its last cell prints. With `GAN_FAST=1` every budget shrinks, the
 # notebook runs in about a minute, and the assertions that need full training are skipped (it says so).
 
 # %% tags=["nbval-ignore-output"]
@@ -572,8 +572,9 @@ plt.show()
 # %% [markdown]
 # With the saturating loss $D(G(z))$ falls to 0 (D spots every fake) and the generator's gradient
 # fades by orders of magnitude, so G stops moving. With the non-saturating loss the same strong D
-# still passes back a usable gradient, and G keeps improving, slowly and with little variety (see
-# its classes in the table). Checked:
+# still passes back a usable gradient, and G still learns: at the end its Fréchet distance is far
+# below the saturating run's, though with little variety (see its classes in the table; these are
+# end-of-training scores, not a record over time). Checked:
 
 # %% tags=["nbval-ignore-output"]
 if FAST:
@@ -591,8 +592,8 @@ else:
 # ### 6.3 Mode collapse
 # *One change: G's learning rate ×10.* The opposite imbalance: a generator that moves much faster
 # than its judge. It finds a few outputs that currently fool D and piles its samples onto them; D
-# catches up, G jumps to the next few, and variety does not return. The class-coverage score detects
-# it without looking at a single image.
+# catches up, G jumps to the next few. At the end of this run most samples are of a few classes (the
+# shares below); the class-coverage score detects it without looking at a single image.
 
 # %% tags=["nbval-ignore-output"]
 collapse, _ = train("G 10x faster", dataclasses.replace(recipe, lr_g=10 * recipe.lr_g))

@@ -10,19 +10,23 @@ outputs cannot disagree again. A simple heuristic, with the exemptions listed be
   whole number in an output or in the code (``EPOCHS = fast_or_full(2, 8)`` prints nothing but
   states 8).
 
-A further check: the run time that each header states is the one the last cell printed.
+The same holds for the comments in the code (``# measured: 4.8x here``): a number there must be printed by a
+cell or stated in code outside comments. A further check: the run time that each header states is the one the
+last cell printed.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?!\w)")
+NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![^\Wx]|x\w)")
 #: Numbers that are facts of the world rather than of a run, per notebook, with the reason.
 EXEMPT: dict[str, dict[str, str]] = {
     "*": {
@@ -58,13 +62,26 @@ def quoted_numbers(markdown: str) -> list[tuple[str, str]]:
     return found
 
 
-def run_text(nb: dict) -> str:
-    """Everything a run shows or states: code and text outputs, thousands separators removed."""
+def split_comments(source: str) -> tuple[str, list[str]]:
+    """``source`` (Python) without its comments, and the comments' text.
+
+    Tokenized, so that a ``#`` inside a string is no comment.
+    """
+    code, comments = [], []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        (comments if token.type == tokenize.COMMENT else code).append(token.string.lstrip("#"))
+    return " ".join(code), comments
+
+
+def run_text(nb: dict, with_comments: bool = True) -> str:
+    """Everything a run shows or states: code (with its comments, unless ``with_comments=False``) and text
+    outputs, thousands separators removed."""
     parts = []
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
-        parts.append("".join(cell["source"]))
+        source = "".join(cell["source"])
+        parts.append(source if with_comments else split_comments(source)[0])
         for output in cell.get("outputs", []):
             parts.append("".join(output.get("text", "")))
             data = output.get("data", {})
@@ -72,14 +89,16 @@ def run_text(nb: dict) -> str:
     return "\n".join(parts).replace(",", "")
 
 
-def unsupported(nb: dict, exempt: dict[str, str]) -> list[str]:
-    """The quoted numbers of ``nb``'s markdown that its run neither prints nor states."""
-    shown = run_text(nb)
+def unsupported(nb: dict, exempt: dict[str, str], in_comments: bool = False) -> list[str]:
+    """The quoted numbers of ``nb``'s markdown (or, ``in_comments=True``, of its code comments) that its run neither
+    prints nor states (outside comments, for comments)."""
+    shown = run_text(nb, with_comments=not in_comments)
     missing = []
     for cell in nb["cells"]:
-        if cell["cell_type"] != "markdown":
+        if cell["cell_type"] != ("code" if in_comments else "markdown"):
             continue
-        for number, context in quoted_numbers("".join(cell["source"])):
+        source = "".join(cell["source"])
+        for number, context in quoted_numbers("\n".join(split_comments(source)[1]) if in_comments else source):
             plain = number.replace(",", "")
             if number in exempt or re.search(rf"(?<![\d.]){re.escape(plain)}(?!\d)", shown):
                 continue
@@ -92,6 +111,13 @@ def test_every_number_in_the_text_comes_from_the_run(path: Path) -> None:
     exempt = EXEMPT["*"] | EXEMPT.get(path.stem, {})
     missing = unsupported(json.loads(path.read_text()), exempt)
     assert not missing, f"{path.name}: numbers in the text that no cell prints or states:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_number_in_a_code_comment_comes_from_the_run(path: Path) -> None:
+    exempt = EXEMPT["*"] | EXEMPT.get(path.stem, {})
+    missing = unsupported(json.loads(path.read_text()), exempt, in_comments=True)
+    assert not missing, f"{path.name}: numbers in code comments that no cell prints or states:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -114,3 +140,8 @@ def test_the_heuristic_finds_what_it_should() -> None:
         ]
     }
     assert unsupported(nb, {}) == ["'12.5' in '...scored 73.8 after 1,500 steps and 12.5 s...'"]
+    assert [n for n, _ in quoted_numbers("4.8x faster, 5.6x in the benchmark, 3xl")] == ["4.8", "5.6"]
+    code = {"cell_type": "code", "source": ["ratio = 4.8  # measured: 4.8 here, 5.0 before"], "outputs": []}
+    assert unsupported({"cells": [code]}, {}, in_comments=True) == ["'5.0' in '... measured: 4.8 here, 5.0 before...'"]
+    hash_in_string = {"cell_type": "code", "source": ['print("# 12.5 s")'], "outputs": []}
+    assert unsupported({"cells": [hash_in_string]}, {}, in_comments=True) == []

@@ -243,3 +243,18 @@ def test_nbval_markers_are_cell_tags_not_comments_in_the_lesson_code() -> None:
         cells = [c for c in json.loads(nb.read_text())["cells"] if c["cell_type"] == "code"]
         assert not [c for c in cells if "NBVAL" in "".join(c["source"])], nb.name
         assert any("nbval-ignore-output" in c["metadata"].get("tags", []) for c in cells), nb.name
+
+
+#: Words of the test machinery; "test set", "test digits" and the like are MNIST's held-out split, not tests.
+_TEST_TALK = re.compile(r"\b(?:unit tests?|the tests|a test|tests? (?:use|run|check)|CI|nbval|pytest)\b", re.I)
+
+
+def test_no_markdown_cell_speaks_of_tests_or_ci() -> None:
+    """The lesson text is for learners; the machinery that checks the notebooks stays out of it."""
+    assert _TEST_TALK.search("With GAN_FAST=1 (what the tests use)") and not _TEST_TALK.search("the test set")
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and (found := _TEST_TALK.search(text)):
+                context = text[max(0, found.start() - 60) : found.end() + 40]
+                raise AssertionError(f"{nb.name}: markdown speaks of tests: ...{context}...")
