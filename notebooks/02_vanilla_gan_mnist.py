@@ -343,8 +343,8 @@ print(history.summary())
 # GAN losses do not go to zero, and a falling generator loss does not mean better digits:
 # each network's loss is measured against an opponent that keeps changing. What to look for:
 # * **Both losses stay bounded** after the first epoch and change only slowly: the game is balanced.
-#   (Here they drift slowly towards each other: D's loss up, G's down, as D finds the fakes harder to
-#   tell apart; the epoch averages printed above show it.) A discriminator loss near 0 with a rising
+#   (Here, after the first epochs, D's loss creeps up and G's creeps down, as D finds the fakes harder
+#   to tell apart: $D(x)$ and $D(G(z))$ on the right close in on ½.) A discriminator loss near 0 with a rising
 #   generator loss means D has won and G gets no useful signal (notebook 05 provokes this).
 # * **$D(x)$ above ½ and $D(G(z))$ below ½**, both drifting towards ½ as the fakes improve. If
 #   $D(G(z))$ sticks near 0 for long, G is not learning.
