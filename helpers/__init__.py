@@ -9,11 +9,18 @@ from .history import History
 from .infra.checkpoint import load_generator
 from .infra.env import FAST, fast_or_full, get_device, seed_everything
 from .infra.pretrained import load_pretrained
-from .models import DCGANDiscriminator, DCGANGenerator, count_parameters, dcgan_init
+from .models import (
+    ConditionalGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    ProjectionDiscriminator,
+    count_parameters,
+    dcgan_init,
+)
 from .recipes import Recipe, build, get_recipe
-from .sampling import draw_samples, generator_ema, recalibrate_batch_norm, slerp
+from .sampling import class_labels, draw_samples, generator_ema, recalibrate_batch_norm, slerp
 from .scores.cats import cat_scores
-from .scores.mnist import mnist_scores
+from .scores.mnist import conditional_scores, mnist_scores
 from .scores.sliced_wasserstein import sliced_wasserstein
 from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
 from .viz import (
@@ -77,4 +84,9 @@ __all__ = [
     "GANHealthWarning",
     "TrainingDiverged",
     "moving_average",
+    # 06, the conditional GAN: the label in both networks, samples by class, the class agreement
+    "ConditionalGenerator",
+    "ProjectionDiscriminator",
+    "class_labels",
+    "conditional_scores",
 ]

@@ -1,4 +1,5 @@
-"""The networks of the series: fully connected and DCGAN generators/discriminators.
+"""The networks of the series: fully connected and DCGAN generators/discriminators, and their conditional
+versions (notebook 06), which take a class label too.
 
 Discriminators return *logits* (no sigmoid): the loss applies the sigmoid inside
 ``binary_cross_entropy_with_logits``, which is numerically stable and safe under
@@ -227,6 +228,66 @@ class ArticleDCGANDiscriminator(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: images ``(N, C, H, W)`` in [-1, 1] -> logits ``(N,)`` (``torch.sigmoid`` gives P(real))."""
         return self.net(x).view(-1)
+
+
+class ConditionalGenerator(nn.Module):
+    """A generator that is told which class to draw: ``G(z, labels)``.
+
+    The label is looked up in a learned table (``nn.Embedding``: one ``embed_dim``-vector per class) and
+    concatenated with ``z``; ``base`` is any generator of the series built for ``latent_dim + embed_dim``
+    inputs (``MLPGenerator``, ``DCGANGenerator``). The network itself does not change: its first layer
+    simply sees a few more numbers, some of which say "a 7". A learned vector rather than a one-hot
+    one lets classes that share strokes (4 and 9) get similar inputs, and costs ``num_classes * embed_dim``
+    weights. Raises ``ValueError`` when ``base`` does not take ``latent_dim + embed_dim`` inputs.
+    """
+
+    def __init__(self, base: nn.Module, latent_dim: int, num_classes: int = 10, embed_dim: int = 10) -> None:
+        super().__init__()
+        if getattr(base, "latent_dim", latent_dim + embed_dim) != latent_dim + embed_dim:
+            raise ValueError(
+                f"base takes {base.latent_dim} inputs, but z ({latent_dim}) and the label's vector ({embed_dim}) "
+                f"make {latent_dim + embed_dim}: build it with latent_dim={latent_dim + embed_dim}."
+            )
+        self.latent_dim, self.num_classes = latent_dim, num_classes
+        self.embed = nn.Embedding(num_classes, embed_dim)
+        self.base = base
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """``z`` ``(N, latent_dim)`` and integer ``labels`` ``(N,)`` in ``0..num_classes-1`` -> images
+        ``(N, C, H, W)`` in [-1, 1], image i of class ``labels[i]``."""
+        return self.base(torch.cat([z.flatten(1), self.embed(labels)], dim=1))
+
+
+class ProjectionDiscriminator(nn.Module):
+    """A discriminator that judges "a real image *of this class*": ``D(x, labels)`` (Miyato & Koyama, 2018).
+
+    ``base`` is a series discriminator whose ``net`` ends in the layer that turns its features into the logit
+    (``MLPDiscriminator``, ``DCGANDiscriminator``). With ``phi(x)`` the features before that layer, flattened,
+    and ``e_y`` a learned vector per class of the same length,
+
+        ``D(x, y) = head(phi(x)) + e_y . phi(x)``:
+
+    the shared head asks "does this look like a real digit?", the inner product "does it look like *this*
+    digit?". The label meets D's features at the end, where they describe shapes, rather than the pixels at
+    the input; the class vectors start at zero, so D starts out as ``base``. ``image_shape``: ``(C, H, W)``
+    of the images, to size the class vectors. Only ``base.net`` is used, not ``base.forward`` (so not an
+    ``MLPDiscriminator``'s instance noise).
+    """
+
+    def __init__(self, base: nn.Module, num_classes: int = 10, image_shape: tuple[int, int, int] = (1, 28, 28)) -> None:
+        super().__init__()
+        self.features, self.head = base.net[:-1], base.net[-1]
+        with torch.no_grad():
+            width = self.features.eval()(torch.zeros(2, *image_shape)).flatten(1).shape[1]
+        self.features.train()
+        self.num_classes = num_classes
+        self.embed = nn.Embedding(num_classes, width)
+        nn.init.zeros_(self.embed.weight)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """``x``: images ``(N, C, H, W)`` in [-1, 1], integer ``labels`` ``(N,)`` -> logits ``(N,)``."""
+        phi = self.features(x)
+        return self.head(phi).view(-1) + (self.embed(labels) * phi.flatten(1)).sum(1)
 
 
 def dcgan_init(module: nn.Module) -> None:

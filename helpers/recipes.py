@@ -23,10 +23,12 @@ from .infra.env import Precision, choose_precision
 from .models import (
     ArticleDCGANDiscriminator,
     ArticleDCGANGenerator,
+    ConditionalGenerator,
     DCGANDiscriminator,
     DCGANGenerator,
     MLPDiscriminator,
     MLPGenerator,
+    ProjectionDiscriminator,
     dcgan_init,
     layer_widths,
 )
@@ -66,6 +68,9 @@ class Recipe:
     real_label: float = 1.0
     #: Keep an exponential moving average of G's weights with this decay (``None``: none); sample from it.
     ema_decay: float | None = None
+    #: A conditional GAN (notebook 06): the networks take class labels ``0..num_classes-1`` too, ``G(z, labels)``
+    #: and ``D(x, labels)``, and :func:`build` batches the dataset's labels with its images. ``None``: no labels.
+    num_classes: int | None = None
 
     def settings(self) -> dict[str, object]:
         """Every setting of the recipe as plain values (its networks as a fingerprint), for a checkpoint's ``run``.
@@ -101,6 +106,8 @@ class Recipe:
             lines.append(f"  real label {self.real_label:g} (one-sided label smoothing)")
         if self.ema_decay:
             lines.append(f"  samples from an average of G's weights, decay {self.ema_decay:g}")
+        if self.num_classes:
+            lines.append(f"  conditional: G and D take a class label 0..{self.num_classes - 1} too")
         if self.cpu_bf16:
             layout = " and channels_last" if self.channels_last else ""
             lines.append(f"  bf16 autocast{layout} on CPUs with native bf16")
@@ -255,6 +262,31 @@ _register(
     )
 )
 
+_register(
+    Recipe(
+        name="cgan-mnist",
+        description=(
+            "The series' conditional GAN (notebook 06): notebook 03's MNIST DCGAN with the label as a learned "
+            "vector beside z in G and a projection discriminator (a class vector met by D's features)."
+        ),
+        dataset="mnist",
+        make_networks=lambda z: (
+            ConditionalGenerator(
+                DCGANGenerator(latent_dim=z + 10, channels=1, image_size=28, width=64, refine=16), z, embed_dim=10
+            ),
+            ProjectionDiscriminator(DCGANDiscriminator(channels=1, image_size=28, width=32), num_classes=10),
+        ),
+        latent_dim=64,
+        noise="normal",
+        batch_size=64,
+        lr_g=2e-3,
+        lr_d=1e-3,
+        **DCGAN_SETTINGS,
+        ema_decay=0.999,
+        num_classes=10,
+    )
+)
+
 
 #: Recipes renamed since a release, for a clear error where an old name is used.
 _RENAMED = {"seed-gan-mnist": "article-gan-mnist", "seed-dcgan-mnist": "article-dcgan-mnist"}
@@ -341,10 +373,46 @@ def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
     return images[:limit] if limit else images
 
 
-def _image_shape(G: nn.Module, latent_dim: int) -> tuple[int, ...]:
-    """``(C, H, W)`` of the images ``G`` makes: one eval-mode pass of a zero latent, which draws no random numbers."""
+def load_labelled_dataset(name: str, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training images of ``name`` with their labels, ``(uint8 (N, C, H, W), int64 (N,))``, optionally only
+    the first ``limit``. Raises ``ValueError`` for another name, or a dataset without labels."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+    if DATASETS[name].load_labelled is None:
+        raise ValueError(f"{DATASETS[name].title} has no class labels: a conditional recipe cannot train on it.")
+    images, labels = DATASETS[name].load_labelled()
+    return (images[:limit], labels[:limit]) if limit else (images, labels)
+
+
+def _image_shape(G: nn.Module, recipe: Recipe) -> tuple[int, ...]:
+    """``(C, H, W)`` of the images ``G`` makes: one eval-mode pass of a zero latent (and label 0 for a conditional
+    recipe), which draws no random numbers."""
+    given = () if recipe.num_classes is None else (torch.zeros(1, dtype=torch.long),)
     with eval_mode(G), torch.no_grad():
-        return tuple(G(torch.zeros(1, latent_dim)).shape[1:])
+        return tuple(G(torch.zeros(1, recipe.latent_dim), *given).shape[1:])
+
+
+def _training_labels(
+    recipe: Recipe, images: torch.Tensor | None, labels: torch.Tensor | None, limit: int | None
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The images and labels ``build`` trains ``recipe`` on: loaded when ``images`` is None, else the ones passed
+    (the first ``limit``). Labels only for a conditional recipe; ``ValueError`` for labels missing, unwanted, or
+    outside ``0..num_classes-1``."""
+    if recipe.num_classes is None:
+        if labels is not None:
+            raise ValueError(f"{recipe.name} is not conditional: it takes no labels (leave labels=None).")
+        return (load_dataset(recipe.dataset, limit) if images is None else images[:limit]), None
+    if images is None:
+        images, labels = load_labelled_dataset(recipe.dataset, limit)
+    elif labels is None:
+        raise ValueError(f"{recipe.name} is conditional: pass labels=... (one class per image) with images=....")
+    else:
+        images, labels = images[:limit], labels[:limit]
+    if len(labels) and int(labels.max()) >= recipe.num_classes:
+        raise ValueError(
+            f"{recipe.name} knows classes 0..{recipe.num_classes - 1}, the labels go up to {int(labels.max())}."
+        )
+    return images, labels
 
 
 def _check_image_shape(recipe: Recipe, expected: tuple[int, ...], images: torch.Tensor) -> None:
@@ -373,6 +441,7 @@ def build(
     images: torch.Tensor | None = None,
     limit: int | None = None,
     precision: str = "auto",
+    labels: torch.Tensor | None = None,
 ) -> Setup:
     """Seed, set CPU threads, and build everything ``recipe`` (a name, or a :class:`Recipe`) needs on ``device``.
 
@@ -380,6 +449,8 @@ def build(
 
     ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
     hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
+    A conditional recipe (``num_classes`` set) trains on the dataset's labels too (with ``images``, pass their
+    ``labels``, int ``(N,)``): the batches yield ``(images, labels)``.
     CPU threads: :func:`cpu_threads` (the recipe's, or one per core; at most ``OMP_NUM_THREADS`` when set).
     ``precision``: one of :data:`helpers.infra.env.PRECISIONS`, as :func:`helpers.infra.env.choose_precision` takes
     it with the recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else
@@ -399,7 +470,7 @@ def build(
         torch.set_num_threads(cpu_threads(recipe))
     torch.manual_seed(seed)
     G, D = recipe.networks()
-    image_shape = _image_shape(G, recipe.latent_dim)
+    image_shape = _image_shape(G, recipe)
     if recipe.dcgan_init:
         G.apply(dcgan_init)
         D.apply(dcgan_init)
@@ -408,11 +479,10 @@ def build(
     G, D = G.to(device), D.to(device)
     if channels_last:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    if images is None:
-        images = load_dataset(recipe.dataset, limit)
-    elif limit is not None:
-        images = images[:limit]
-    data = TensorBatches(images, min(recipe.batch_size, len(images)), device, seed=seed, channels_last=channels_last)
+    images, labels = _training_labels(recipe, images, labels, limit)
+    data = TensorBatches(
+        images, min(recipe.batch_size, len(images)), device, seed=seed, channels_last=channels_last, labels=labels
+    )
     _check_image_shape(recipe, image_shape, images)
     return Setup(
         recipe,

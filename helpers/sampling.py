@@ -87,8 +87,25 @@ def generator_ema(G: nn.Module, decay: float) -> AveragedModel:
     return ema
 
 
+class _WithLabels(nn.Module):
+    """A conditional ``G(z, labels)`` called as ``G(z)``, with ``labels(len(z))`` drawn for each batch: the form
+    ``update_bn`` calls a network in."""
+
+    def __init__(self, G: nn.Module, labels: Callable[[int], torch.Tensor]) -> None:
+        super().__init__()
+        self.G, self.labels = G, labels
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.G(z, self.labels(len(z)))
+
+
 def recalibrate_batch_norm(
-    G: nn.Module, noise: Callable[[int], torch.Tensor], batch_size: int, samples: int = 2048
+    G: nn.Module,
+    noise: Callable[[int], torch.Tensor],
+    batch_size: int,
+    samples: int = 2048,
+    *,
+    labels: Callable[[int], torch.Tensor] | None = None,
 ) -> None:
     """Re-estimate the running batch-norm statistics of ``G`` from ``samples`` of its own activations.
 
@@ -97,23 +114,51 @@ def recalibrate_batch_norm(
     latest weights that trained (averaging running statistics along with the weights put
     the ``dcgan-mnist`` average at Fréchet distance 205 instead of 169 after 120 s on a
     2-core CPU). Noise comes from a forked random state, so training's random stream, and
-    with it exact resume, is unchanged.
+    with it exact resume, is unchanged. A conditional ``G(z, labels)`` (notebook 06) takes ``labels(n)``, which
+    draws ``n`` class labels for each batch (e.g. ``TensorBatches.draw_labels``, the training data's mix).
     """
     device = next(G.parameters()).device
     with forked_rng(device):
-        update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), G)
+        net = G if labels is None else _WithLabels(G, labels)
+        update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), net)
+
+
+def class_labels(n: int, num_classes: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """The labels ``0, 1, ..., num_classes - 1, 0, 1, ...`` (``n`` of them, int64): image i of class
+    ``i % num_classes``, the order in which a conditional generator's samples are drawn (notebook 06, the CLI)."""
+    if n < 0 or num_classes < 1:
+        raise ValueError(f"class_labels needs n >= 0 and num_classes >= 1, got n={n}, num_classes={num_classes}.")
+    return torch.arange(n, device=device) % num_classes
 
 
 @torch.no_grad()
 def draw_samples(
-    G: nn.Module, noise: Callable[[int], torch.Tensor], n: int, *, seed: int = 1, batch_size: int = 1000
+    G: nn.Module,
+    noise: Callable[[int], torch.Tensor],
+    n: int,
+    *,
+    seed: int = 1,
+    batch_size: int = 1000,
+    labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``n`` images of ``G`` in [0, 1] on the CPU, in eval mode, from noise seeded with ``seed``.
 
     Why one function: every score in the series compares samples drawn the same way. The
     random state is forked, so drawing in the middle of training (a callback) leaves the
     training noise unchanged; G's train/eval mode is restored afterwards.
+
+    A conditional ``G(z, labels)`` (notebook 06) needs ``labels``: ``n`` integer classes, image i drawn for
+    ``labels[i]`` (e.g. :func:`class_labels`); the noise is the same as without them. ``ValueError`` when
+    ``labels`` does not hold ``n`` values.
     """
-    with eval_mode(G), forked_rng(next(G.parameters()).device):
+    device = next(G.parameters()).device
+    if labels is not None and tuple(labels.shape) != (n,):
+        raise ValueError(f"labels must hold one class per sample, shape ({n},), got {tuple(labels.shape)}.")
+    chunks = []
+    with eval_mode(G), forked_rng(device):
         torch.manual_seed(seed)
-        return torch.cat([to_unit(G(noise(min(batch_size, n - i)))).cpu() for i in range(0, n, batch_size)])
+        for i in range(0, n, batch_size):
+            m = min(batch_size, n - i)
+            given = () if labels is None else (labels[i : i + m].to(device),)
+            chunks.append(to_unit(G(noise(m), *given)).cpu())
+    return torch.cat(chunks)

@@ -66,6 +66,7 @@ def discriminator_step(
     *,
     real_label: float = 1.0,
     precision: Precision = FLOAT32,
+    labels: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Teach D to say 1 for real images and 0 for generated ones (one update).
 
@@ -74,10 +75,14 @@ def discriminator_step(
     and the loss run under ``precision.autocast``, the update goes through ``precision.scaler``
     (:class:`helpers.infra.env.Precision`). Returns detached statistics: ``loss_d``, ``d_real`` and ``d_fake`` (mean
     probabilities in [0, 1]) and ``grad_norm_d``.
+
+    ``labels`` (a conditional GAN, notebook 06): integer ``(N,)`` classes of ``real``, which ``fake`` was drawn
+    for too; D then judges each image together with its label, ``D(x, labels)``.
     """
+    given = () if labels is None else (labels,)
     opt_d.zero_grad(set_to_none=True)
     with precision.autocast:
-        logits_real, logits_fake = D(real), D(fake)
+        logits_real, logits_fake = D(real, *given), D(fake, *given)
         loss = F.binary_cross_entropy_with_logits(
             logits_real, torch.full_like(logits_real, real_label)
         ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
@@ -97,19 +102,22 @@ def generator_step(
     *,
     saturating: bool = False,
     precision: Precision = FLOAT32,
+    labels: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """Teach G to make D say 1 for its images (one update of G through a frozen D).
 
     ``fake``: G's ``(N, C, H, W)`` batch, not detached. The default is the non-saturating loss
     ``-log D(G(z))``; ``saturating=True`` uses the original minimax ``log(1 - D(G(z)))``, whose gradient
     vanishes while D easily spots the fakes (notebooks 02 and 05). ``precision`` as in
-    :func:`discriminator_step`. Returns detached ``loss_g`` and ``grad_norm_g``.
+    :func:`discriminator_step`. ``labels``: the ``(N,)`` classes ``fake`` was drawn for (a conditional GAN),
+    which D judges it with. Returns detached ``loss_g`` and ``grad_norm_g``.
     """
+    given = () if labels is None else (labels,)
     opt_g.zero_grad(set_to_none=True)
     D.requires_grad_(False)  # gradients flow through D to G, but D's weights need none
     try:
         with precision.autocast:
-            logits = D(fake)
+            logits = D(fake, *given)
             if saturating:
                 loss = -F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
             else:
@@ -132,6 +140,7 @@ def train_step(
     saturating: bool = False,
     real_label: float = 1.0,
     ema: AveragedModel | None = None,
+    labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """One training step: G draws a batch, D learns to tell it from ``real``, G learns to fool the new D.
 
@@ -140,14 +149,25 @@ def train_step(
     ``precision.scaler`` (:class:`helpers.infra.env.Precision`; the default is float32); ``ema`` (see
     :func:`helpers.sampling.generator_ema`) follows G after its update. Returns the step's statistics as one
     float32 row on the device, ordered as :data:`helpers.history.STEP_KEYS` (no host sync).
+
+    ``labels`` (a conditional GAN, notebook 06): the integer ``(N,)`` classes of ``real``. G then draws its
+    batch for the same classes, ``G(z, labels)``, and both networks see them: the fakes come with the real
+    batch's class mix, so D cannot tell them apart by how often each class appears.
     """
+    given = () if labels is None else (labels,)
     with precision.autocast:
-        fake = G(noise(len(real)))
-    stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label, precision=precision)
-    stats |= generator_step(D, fake, opt_g, saturating=saturating, precision=precision)
+        fake = G(noise(len(real)), *given)
+    stats = discriminator_step(D, real, fake.detach(), opt_d, real_label=real_label, precision=precision, labels=labels)
+    stats |= generator_step(D, fake, opt_g, saturating=saturating, precision=precision, labels=labels)
     if ema is not None:
         ema.update_parameters(G)
     return torch.stack([stats[k].float() for k in STEP_KEYS])
+
+
+def _labelled_step(step: Callable[..., torch.Tensor], batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """``step`` (a :func:`train_step` waiting for its batch) on a batch of ``(images, labels)``."""
+    real, labels = batch
+    return step(real, labels=labels)
 
 
 @dataclass
@@ -305,8 +325,8 @@ def _train_epoch(
     """
     rows: list[torch.Tensor] = []
     checked, done = 0, skip
-    for real in data.epoch(skip):
-        rows.append(step(real))
+    for batch in data.epoch(skip):
+        rows.append(step(batch))
         done += 1
         if len(rows) - checked >= HEALTH_EVERY:
             checked = check(rows, checked)
@@ -415,6 +435,10 @@ def fit(
     divergence raises :class:`TrainingDiverged` before anything is saved, so the
     last good checkpoint is kept. Notebook 05 explains each symptom.
 
+    ``data`` made with labels (``TensorBatches(images, ..., labels=labels)``) trains a conditional GAN
+    (notebook 06): each step passes the batch's labels to :func:`train_step`, and the weight average's
+    batch norm is re-estimated on labels drawn from the training labels.
+
     ``ema`` (an ``AveragedModel`` of ``G``, see :func:`helpers.sampling.generator_ema`) is updated after
     every generator step, gets fresh batch-norm statistics at the end of each epoch and
     of the run, and is checkpointed with the rest: its averaged weights draw smoother
@@ -454,6 +478,8 @@ def fit(
         real_label=real_label,
         ema=ema,
     )
+    if data.labels is not None:  # batches are (images, labels): a conditional GAN
+        step = partial(_labelled_step, step)
     monitor = HealthMonitor(saturating, scaled=scaler.is_enabled()) if health else None
     check = partial(_check, monitor, scaler, history, budget)
     G.train()
@@ -463,7 +489,9 @@ def fit(
             batch_rng = data.batch_rng.get_state()
             done = _train_epoch(step, data, skip, history, budget, check)
             if ema is not None:  # before callbacks sample from it and before it is saved
-                recalibrate_batch_norm(ema, noise, data.batch_size)
+                recalibrate_batch_norm(
+                    ema, noise, data.batch_size, labels=None if data.labels is None else data.draw_labels
+                )
             if done < len(data):  # the time budget ended mid-epoch: remember where, to resume there
                 _save(checkpoint, history, epoch, done, batch_rng, parts)
                 break

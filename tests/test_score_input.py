@@ -121,7 +121,7 @@ def test_recipes_make_the_images_of_their_dataset_in_the_table() -> None:
     from helpers.recipes import RECIPES, _image_shape
 
     for recipe in RECIPES.values():
-        assert _image_shape(recipe.networks()[0], recipe.latent_dim) == DATASETS[recipe.dataset].shape, recipe.name
+        assert _image_shape(recipe.networks()[0], recipe) == DATASETS[recipe.dataset].shape, recipe.name
 
 
 def test_score_names_every_dataset_of_the_table_for_another_shape(tmp_path, cli_error) -> None:

@@ -17,6 +17,7 @@ QUICK_ARGS = {
     "03_transposed_convolutions.py": ["--epochs", "1"],
     "04_dcgan_cat_faces.py": ["--epochs", "1"],
     "05_evaluating_and_debugging_gans.py": ["--epochs", "1"],
+    "06_conditional_gan_mnist.py": ["--seconds", "2"],
 }
 
 

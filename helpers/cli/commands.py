@@ -23,7 +23,8 @@ from ..health import TrainingDiverged
 from ..infra.checkpoint import CheckpointError, describe_file, load_generator, require_same_run
 from ..infra.env import PRECISIONS, get_device
 from ..recipes import RECIPES, build, get_recipe
-from ..sampling import draw_samples, make_noise
+from ..sampling import class_labels, draw_samples, make_noise
+from ..scores.mnist import conditional_scores
 from ..viz import grid_array
 from .runfolder import CHECKPOINT, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
 
@@ -114,7 +115,9 @@ def _train(args: argparse.Namespace) -> None:
                 else:
                     meta.write_text(before)
             raise
-        plt.imsave(out / "samples.png", grid_array(draw_samples(setup.generator, setup.noise, 64, seed=args.seed)))
+        labels = class_labels(100, setup.recipe.num_classes) if setup.recipe.num_classes else None
+        grid = draw_samples(setup.generator, setup.noise, 64 if labels is None else 100, seed=args.seed, labels=labels)
+        plt.imsave(out / "samples.png", grid_array(grid, nrow=8 if labels is None else setup.recipe.num_classes))
         (out / "history.json").write_text(json.dumps(history.to_dict()))
     print(history.summary())
 
@@ -146,9 +149,25 @@ def _sample(args: argparse.Namespace) -> None:
         )
     recipe = get_recipe(read_run_info(run)["recipe"])
     G = load_generator(recipe.networks()[0], ckpt, recipe=recipe.name, settings=recipe.settings())
-    images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed)
+    labels = class_labels(args.n, recipe.num_classes) if recipe.num_classes else None
+    images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed, labels=labels)
     np.save(out, images.numpy().astype(np.float32))
-    print(f"wrote {out}: {tuple(images.shape)} float32 in [0, 1]")
+    classes = classes_file(out)
+    if labels is None:
+        classes.unlink(missing_ok=True)  # an earlier conditional run's: it does not describe these samples
+        print(f"wrote {out}: {tuple(images.shape)} float32 in [0, 1]")
+    else:
+        np.save(classes, labels.numpy())
+        print(
+            f"wrote {out}: {tuple(images.shape)} float32 in [0, 1], drawn for classes in order: image i is of "
+            f"class i mod {recipe.num_classes}; the requested classes are in {classes} (`score` reads them)"
+        )
+
+
+def classes_file(samples: Path) -> Path:
+    """Where ``sample`` keeps the classes a conditional recipe's samples were drawn for: beside the samples file,
+    ``s.npy`` -> ``s.classes.npy`` (int64 ``(N,)``), which ``score`` reads when it is there."""
+    return samples.with_suffix(".classes.npy")
 
 
 def _read_samples(path: Path) -> np.ndarray:
@@ -184,11 +203,29 @@ def _dataset_of(images: np.ndarray, path: Path) -> str:
     )
 
 
+def _requested_scores(images: np.ndarray, classes: Path) -> dict:
+    """The class agreement of MNIST digits ``images`` with the classes in the file ``classes``
+    (:func:`helpers.scores.mnist.conditional_scores`), or a ``ValueError`` naming the file."""
+    fix = "write both files again with `python -m helpers sample`, or delete it to score the images alone."
+    try:
+        requested = np.load(classes)
+    except (ValueError, OSError, EOFError) as exc:
+        raise ValueError(f"{classes} is not a readable .npy array of classes ({exc}): {fix}") from exc
+    try:
+        return {"requested_classes": str(classes)} | conditional_scores(images, requested)
+    except ValueError as exc:
+        raise ValueError(f"{classes} does not fit {len(images)} samples: {exc} {fix}") from exc
+
+
 def _score(args: argparse.Namespace) -> None:
     path = Path(args.file)
     images = _read_samples(path)
     dataset = args.dataset or _dataset_of(images, path)
-    print(json.dumps({"dataset": dataset} | DATASETS[dataset].score(images), indent=2))
+    scores = {"dataset": dataset} | DATASETS[dataset].score(images)  # bad images are refused here, first
+    classes = classes_file(path)
+    if classes.exists():
+        scores |= _requested_scores(images, classes)
+    print(json.dumps(scores, indent=2))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -220,7 +257,11 @@ def main(argv: list[str] | None = None) -> None:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, help="a .npy file in an existing folder")
 
-    score = sub.add_parser("score", help="sample-quality scores of a .npy file of MNIST digits or cat faces, as JSON")
+    score = sub.add_parser(
+        "score",
+        help="sample-quality scores of a .npy file of MNIST digits or cat faces, as JSON; with the class agreement "
+        "when the file of requested classes that `sample` writes for a conditional recipe (s.classes.npy) is beside it",
+    )
     score.add_argument("file", help="float in [0, 1] or uint8 0..255, shaped (N, 1, 28, 28) or (N, 3, 64, 64)")
     score.add_argument(
         "--dataset", choices=sorted(DATASETS), default=None, help="what the images are (default: read off their shape)"

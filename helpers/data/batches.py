@@ -152,6 +152,19 @@ def check_images(
     return images if uint8_only else _unit_values(images.detach(), what)
 
 
+def _check_labels(labels: torch.Tensor, count: int) -> None:
+    """``ValueError`` unless ``labels`` is an integer tensor ``(count,)`` of values >= 0."""
+    if not isinstance(labels, torch.Tensor) or labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        kind = labels.dtype if isinstance(labels, torch.Tensor) else type(labels).__name__
+        raise ValueError(
+            f"labels must be an integer torch tensor (N,), got {kind}: e.g. the second tensor of load_mnist()."
+        )
+    if tuple(labels.shape) != (count,):
+        raise ValueError(f"labels must be one per image, shape ({count},), got {tuple(labels.shape)}.")
+    if count and int(labels.min()) < 0:
+        raise ValueError(f"labels must be class numbers >= 0, got {int(labels.min())}.")
+
+
 class TensorBatches:
     """Shuffled mini-batches of a uint8 image tensor kept on the target device.
 
@@ -167,6 +180,10 @@ class TensorBatches:
     once an epoch and a trailing batch of one is merged into the batch before it, which then
     holds ``batch_size + 1``. Raises :class:`BadDataError` for images that are not uint8
     ``(N, C, H, W)`` (saying how to convert them), ``ValueError`` for sizes that cannot train.
+
+    ``labels`` (a conditional GAN, notebook 06): integer class labels ``(N,)``, one per image, kept on the
+    device beside them; batches then come out as ``(images, labels)`` pairs, the labels those of the images.
+    ``ValueError`` for labels that are not whole numbers >= 0, one per image.
     """
 
     def __init__(
@@ -178,8 +195,11 @@ class TensorBatches:
         seed: int = 0,
         drop_last: bool = True,
         channels_last: bool = False,
+        labels: torch.Tensor | None = None,
     ) -> None:
         check_images(images, "training batches", min_count=0, uint8_only=True)
+        if labels is not None:
+            _check_labels(labels, len(images))
         if len(images) < 2:
             raise ValueError(
                 f"{len(images)} image(s) cannot train: it takes at least 2 (batch norm cannot "
@@ -198,6 +218,7 @@ class TensorBatches:
         self.images = images.to(self.device)
         if channels_last:
             self.images = self.images.contiguous(memory_format=torch.channels_last)
+        self.labels = None if labels is None else labels.long().to(self.device)
         self.batch_size = batch_size
         self.drop_last = drop_last
         self.batch_rng = torch.Generator().manual_seed(seed)  # CPU: same order on every device
@@ -206,13 +227,23 @@ class TensorBatches:
         n, b = len(self.images), self.batch_size
         return n // b if self.drop_last or n % b == 1 else math.ceil(n / b)
 
-    def __iter__(self) -> Iterator[torch.Tensor]:
+    def __iter__(self) -> Iterator[torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
         return self.epoch()
 
-    def epoch(self, skip: int = 0) -> Iterator[torch.Tensor]:
-        """One pass in a fresh random order; ``skip`` batches are dropped (for resuming)."""
+    def epoch(self, skip: int = 0) -> Iterator[torch.Tensor | tuple[torch.Tensor, torch.Tensor]]:
+        """One pass in a fresh random order; ``skip`` batches are dropped (for resuming). Each batch: images
+        in [-1, 1], or ``(images, labels)`` when made with labels."""
         perm = torch.randperm(len(self.images), generator=self.batch_rng).to(self.device)
         last = len(self) - 1
         for i in range(skip, len(self)):
             stop = len(perm) if i == last and not self.drop_last else (i + 1) * self.batch_size
-            yield to_signed(self.images[perm[i * self.batch_size : stop]])
+            index = perm[i * self.batch_size : stop]
+            images = to_signed(self.images[index])
+            yield images if self.labels is None else (images, self.labels[index])
+
+    def draw_labels(self, n: int) -> torch.Tensor:
+        """``n`` labels drawn at random (torch's global generator) from the training labels, on the device: the
+        classes in the proportions of the data. ``ValueError`` for batches made without labels."""
+        if self.labels is None:
+            raise ValueError("these batches have no labels: make them with TensorBatches(images, ..., labels=labels).")
+        return self.labels[torch.randint(len(self.labels), (n,), device=self.device)]

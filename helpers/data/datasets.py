@@ -26,6 +26,9 @@ class Dataset:
     scorer: str
     #: Loads its training images: uint8 ``(N, *shape)``, 0-255.
     load: Callable[[], torch.Tensor]
+    #: Loads its training images with their class labels, ``(images, labels int64 (N,))``; ``None`` for a
+    #: dataset without labels (conditional recipes need one with).
+    load_labelled: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None
 
     def holds(self, shape: tuple[int, ...]) -> bool:
         """Whether images of ``shape`` (with N first) are of this dataset's size; one channel may lack its axis."""
@@ -40,6 +43,13 @@ class Dataset:
 
 #: The series' datasets by the name recipes and the command line use; every table of shapes reads this one.
 DATASETS: dict[str, Dataset] = {
-    "mnist": Dataset("MNIST", (1, 28, 28), "load_mnist()[0]", "mnist_scores", lambda: load_mnist(train=True)[0]),
+    "mnist": Dataset(
+        "MNIST",
+        (1, 28, 28),
+        "load_mnist()[0]",
+        "mnist_scores",
+        lambda: load_mnist(train=True)[0],
+        lambda: load_mnist(train=True),
+    ),
     "cats": Dataset("cat faces", (3, 64, 64), "load_cat_faces()", "cat_scores", load_cat_faces),
 }

@@ -10,6 +10,9 @@ A small MNIST classifier (weights in ``helpers/weights/``, trained by
   digits appear equally, 0 when the generator draws one digit (mode collapse).
 * **Mean confidence**: how sure the classifier is on average. Off-manifold input
   (uniform noise) can still get confident labels, so read it beside the distance.
+* For a conditional generator (notebook 06), :func:`conditional_scores`: the **class agreement** (the share
+  of samples the classifier puts in the class asked for) and a Fréchet distance per class, against that
+  class's real test digits.
 
 The Fréchet distance is computed here from a mean and a covariance (:func:`frechet_distance`) rather than
 with ``torchmetrics.image.FrechetInceptionDistance``: that class takes the reference set only as images or
@@ -26,11 +29,12 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 from torchmetrics.image.kid import KernelInceptionDistance
 
-from ..data import DATASETS, check_images
+from ..data import DATASETS, check_images, load_mnist
 from ..sampling import forked_rng
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "mnist_classifier.pt"
@@ -165,4 +169,55 @@ def mnist_scores(images: torch.Tensor) -> dict[str, float]:
         "class_shares": [round(float(h), 4) for h in hist],
         "collapsed": math.exp(entropy) < COLLAPSE_EFFECTIVE_CLASSES,
         "n": len(probs),
+    }
+
+
+@lru_cache(maxsize=1)
+def class_references() -> tuple[tuple[torch.Tensor, torch.Tensor, int], ...]:
+    """Per digit 0-9: the mean and covariance of the classifier features of that digit's real MNIST test images,
+    and their count. Computed on first use from ``load_mnist(train=False)`` (the full test set wherever MNIST is
+    found, the bundled 1,000 test digits in FAST mode without data), then kept for the process."""
+    images, labels = load_mnist(train=False)
+    feats, _ = features_and_probs(images)
+    return tuple((*gaussian_stats(feats[labels == c]), int((labels == c).sum())) for c in range(10))
+
+
+def _check_requested(labels: torch.Tensor | np.ndarray, count: int) -> torch.Tensor:
+    """``labels`` as int64 ``(count,)`` in 0..9, or ``ValueError`` saying what is wrong."""
+    labels = torch.as_tensor(np.asarray(labels))
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool or labels.dtype.is_complex:
+        raise ValueError(f"requested classes must be whole numbers 0-9, got {labels.dtype}.")
+    if tuple(labels.shape) != (count,):
+        raise ValueError(f"requested classes must be one per image, shape ({count},), got {tuple(labels.shape)}.")
+    if count and not (0 <= int(labels.min()) and int(labels.max()) <= 9):
+        raise ValueError(f"requested classes must be digits 0-9, got {int(labels.min())}..{int(labels.max())}.")
+    return labels.long()
+
+
+def conditional_scores(images: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray) -> dict[str, object]:
+    """How well digits in [0, 1], ``(N, 1, 28, 28)``, match the classes they were asked for, ``labels`` ``(N,)`` 0-9.
+
+    Returns ``class_agreement`` (the share, 0..1, of images the classifier assigns to the class asked for),
+    ``class_agreement_per_class`` (the same for each digit 0-9), ``frechet_distance_per_class`` (each digit's
+    samples against that digit's real test images, :func:`class_references`) and ``n_per_class``. A digit asked
+    for fewer than twice gets ``None`` for both (a covariance needs two). The per-class distances use about a
+    tenth of the images each: compare them with one another, or with real digits scored at the same count, not
+    with a Fréchet distance of all ten classes. Raises ``ValueError`` for labels that are not digits 0-9, one
+    per image, and :class:`helpers.data.BadDataError` for images as :func:`mnist_scores` does.
+    """
+    feats, probs = features_and_probs(images)
+    labels = _check_requested(labels, len(feats))
+    hits = probs.argmax(1) == labels
+    agreement, distances, counts = [], [], []
+    for c, (mu, sigma, _) in enumerate(class_references()):
+        mine = labels == c
+        counts.append(int(mine.sum()))
+        enough = counts[-1] >= 2
+        agreement.append(round(float(hits[mine].double().mean()), 4) if enough else None)
+        distances.append(round(frechet_distance(*gaussian_stats(feats[mine]), mu, sigma), 2) if enough else None)
+    return {
+        "class_agreement": float(hits.double().mean()),
+        "class_agreement_per_class": agreement,
+        "frechet_distance_per_class": distances,
+        "n_per_class": counts,
     }
