@@ -13,7 +13,7 @@
 #    classifier judge what comes out.
 # 4. Explore the latent plane and interpolations interactively.
 #
-# **Run time.** Committed outputs: full settings on a 2-core x86-64 CPU (no GPU), 2.0 minutes for
+# **Run time.** Committed outputs: full settings on a 2-core x86-64 CPU (no GPU), 2.4 minutes for
 # the whole notebook, as its last code cell prints (GPU time not measured). FAST mode
 # (`GAN_FAST=1`) trains on a 3,000-digit subset for a few epochs.
 

@@ -16,7 +16,7 @@
 #    weights buys, and how much a better recipe buys in the same CPU time.
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU, nothing else running),
-# 6.5 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1` every size
+# 7.3 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1` every size
 # shrinks and the notebook runs in about a minute.
 
 # %% tags=["nbval-ignore-output"]
@@ -414,7 +414,7 @@ plt.show()
 # %% [markdown]
 # The average removes the step-to-step wobble that shows up as speckles and broken strokes: the same
 # run's digits, with the Fréchet distance lowered by the factor printed above, for the price of one
-# more copy of G. The article recipe's digits are further behind, and most of that gap is there
+# more copy of G. The article recipe's digits are further behind, and part of that gap is there
 # before any averaging (its distance against our *latest* weights, printed above): it comes from the
 # rest of the recipe:
 # * a wider, deeper generator with **batch norm** (each layer sees inputs of a stable scale, so a

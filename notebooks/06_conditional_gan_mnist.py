@@ -22,7 +22,7 @@
 #
 # **Committed outputs:** full settings on a 2-core x86-64 CPU with AVX512-BF16 (no GPU, nothing
 # else running): 5.5 minutes for the whole notebook (the last cell prints it). With `GAN_FAST=1`
-# (what the tests use) it trains for seconds and runs in about a minute; the quality assertions are
+# it trains for seconds and runs in about a minute; the quality assertions are
 # then skipped (it says so).
 
 # %% tags=["nbval-ignore-output"]
