@@ -66,10 +66,12 @@ class HealthMonitor:
     Without a scaler a non-finite gradient norm is divergence too (that update wrote NaNs into the
     weights). Divergence raises :class:`TrainingDiverged`; each kind of trend warning
     (:class:`GANHealthWarning`) is issued at most once, and not before step :data:`HEALTH_WARMUP`.
+    ``critic=True`` (a Wasserstein critic, :mod:`helpers.wgan`) checks for divergence only: the trend
+    warnings read D's probabilities and the non-saturating loss, which a critic's scores are not.
     """
 
-    def __init__(self, saturating: bool = False, scaled: bool = False) -> None:
-        self.saturating, self.scaled = saturating, scaled
+    def __init__(self, saturating: bool = False, scaled: bool = False, critic: bool = False) -> None:
+        self.saturating, self.scaled, self.critic = saturating, scaled, critic
         self.warned: set[str] = set()
 
     def check(self, window: torch.Tensor, first_step: int, history: History, loss_scale: float | None = None) -> None:
@@ -81,7 +83,7 @@ class HealthMonitor:
         if not len(window):
             return
         self._check_divergence(window, first_step, history, loss_scale)
-        if len(window) < HEALTH_EVERY // 2 or first_step < HEALTH_WARMUP:  # too short or too early for a trend
+        if self.critic or len(window) < HEALTH_EVERY // 2 or first_step < HEALTH_WARMUP:  # no trend to read
             return
         stats = dict(zip(STEP_KEYS, window.T))
         last = first_step + len(window) - 1

@@ -19,6 +19,11 @@ class History:
     before each update (``inf`` on a step that a float16 gradient scaler skipped).
     ``epoch_end_step`` and ``epoch_end_seconds`` hold, for every completed epoch, the steps and
     the training seconds so far; ``seconds`` is the training time of the whole run.
+
+    ``critic=True``: D was a Wasserstein critic (:mod:`helpers.wgan`, notebook 07). Then ``d_real`` and
+    ``d_fake`` are its mean scores (any real numbers, averaged over a step's critic updates) and their
+    difference is its estimate of the Wasserstein distance (:meth:`wasserstein`); ``loss_g`` is ``-d_fake``
+    of G's update.
     """
 
     loss_d: list[float] = field(default_factory=list)
@@ -30,6 +35,7 @@ class History:
     epoch_end_step: list[int] = field(default_factory=list)
     epoch_end_seconds: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    critic: bool = False
 
     @property
     def steps(self) -> int:
@@ -55,6 +61,12 @@ class History:
         if rows:
             for key, column in zip(STEP_KEYS, torch.stack(rows).T.tolist()):
                 getattr(self, key).extend(column)
+
+    def wasserstein(self) -> list[float]:
+        """The critic's Wasserstein estimate ``d_real - d_fake`` per step (``ValueError`` unless ``critic``)."""
+        if not self.critic:
+            raise ValueError("This history has no critic (it was trained with the standard GAN loss): no estimate.")
+        return [r - f for r, f in zip(self.d_real, self.d_fake)]
 
     def end_epoch(self) -> None:
         """Mark the steps recorded so far as a completed epoch, ending at :attr:`seconds` of training."""
@@ -84,8 +96,12 @@ class History:
         def mean(values: list[float]) -> float:
             return sum(values[-last:]) / len(values[-last:])
 
+        scores = (
+            f"Wasserstein estimate {mean(self.wasserstein()):.3f}"
+            if self.critic
+            else f"D(x) {mean(self.d_real):.2f}, D(G(z)) {mean(self.d_fake):.2f}"
+        )
         return (
             f"epochs {self.epochs}, steps {self.steps}, {self.seconds:.0f} s | "
-            f"loss D {mean(self.loss_d):.3f}, G {mean(self.loss_g):.3f} | "
-            f"D(x) {mean(self.d_real):.2f}, D(G(z)) {mean(self.d_fake):.2f}"
+            f"loss D {mean(self.loss_d):.3f}, G {mean(self.loss_g):.3f} | {scores}"
         )

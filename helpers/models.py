@@ -159,16 +159,22 @@ class DCGANDiscriminator(nn.Module):
     Mirrors the generator: each (4, 2, 1) convolution halves the size and doubles
     the channels; batch norm on all but the first; LeakyReLU(0.2); a last
     ``start x start`` convolution reduces the map to one number.
+
+    ``batch_norm=False`` leaves batch norm out (and gives the convolutions biases instead): a Wasserstein
+    critic with gradient penalty (notebook 07) needs each image's score to depend on that image alone.
     """
 
-    def __init__(self, channels: int = 3, image_size: int = 64, width: int = 64) -> None:
+    def __init__(self, channels: int = 3, image_size: int = 64, width: int = 64, batch_norm: bool = True) -> None:
         super().__init__()
         start, doublings = _dcgan_plan(image_size)
         chans = [width * 2**i for i in range(doublings)]  # e.g. 64, 128, 256, 512
-        layers: list[nn.Module] = [nn.Conv2d(channels, chans[0], 4, 2, 1, bias=False), nn.LeakyReLU(0.2, True)]
+        bias = not batch_norm  # batch norm would cancel a bias
+        layers: list[nn.Module] = [nn.Conv2d(channels, chans[0], 4, 2, 1, bias=bias), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(chans, chans[1:]):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.LeakyReLU(0.2, True)]
-        layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=False))
+            layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=bias))
+            layers += [nn.BatchNorm2d(c_out)] if batch_norm else []
+            layers.append(nn.LeakyReLU(0.2, True))
+        layers.append(nn.Conv2d(chans[-1], 1, start, 1, 0, bias=bias))
         self.net = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -37,25 +37,9 @@ from .infra.checkpoint import (
     save_checkpoint,
 )
 from .infra.env import FLOAT32, Precision, choose_precision
+from .infra.update import apply_update
 from .sampling import recalibrate_batch_norm
-
-
-def _grad_norm(params: Sequence[torch.Tensor]) -> torch.Tensor:
-    grads = [p.grad for p in params if p.grad is not None]
-    return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.float()) for g in grads]))
-
-
-def _apply(loss: torch.Tensor, opt: torch.optim.Optimizer, scaler: torch.amp.GradScaler) -> torch.Tensor:
-    """Backward + optimizer step through ``scaler`` (which changes nothing unless float16); returns the grad norm.
-
-    A float16 scaler skips the step (and lowers its scale) when the gradients overflowed; the norm is then inf.
-    """
-    scaler.scale(loss).backward()
-    scaler.unscale_(opt)  # the true gradients, for their norm
-    norm = _grad_norm([p for group in opt.param_groups for p in group["params"]])
-    scaler.step(opt)
-    scaler.update()
-    return norm
+from .wgan import WGANGP, wgan_gp_step
 
 
 def discriminator_step(
@@ -86,7 +70,7 @@ def discriminator_step(
         loss = F.binary_cross_entropy_with_logits(
             logits_real, torch.full_like(logits_real, real_label)
         ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
-    norm = _apply(loss, opt_d, precision.scaler)
+    norm = apply_update(loss, opt_d, precision.scaler)
     return {
         "loss_d": loss.detach(),
         "d_real": torch.sigmoid(logits_real.detach().float()).mean(),
@@ -122,7 +106,7 @@ def generator_step(
                 loss = -F.binary_cross_entropy_with_logits(logits, torch.zeros_like(logits))
             else:
                 loss = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
-        norm = _apply(loss, opt_g, precision.scaler)
+        norm = apply_update(loss, opt_g, precision.scaler)
     finally:
         D.requires_grad_(True)
     return {"loss_g": loss.detach(), "grad_norm_g": norm}
@@ -412,6 +396,7 @@ def fit(
     ema: AveragedModel | None = None,
     run: dict | None = None,
     history: History | None = None,
+    wgan_gp: WGANGP | None = None,
 ) -> History:
     """Train G and D together; stop after ``epochs`` or ``max_seconds`` (whichever comes first).
 
@@ -451,6 +436,14 @@ def fit(
     ``history``: the record of epochs these models were already trained for outside ``fit`` (notebook
     02 trains its first epoch in a visible loop of :func:`train_step`); training continues with the
     next epoch and extends it. ``ValueError`` when it ends inside an epoch, or with a resume.
+
+    ``wgan_gp`` (:class:`helpers.wgan.WGANGP`) trains with the Wasserstein loss and gradient penalty instead
+    (notebook 07): each step is :func:`helpers.wgan.wgan_gp_step`, ``n_critic`` critic updates on the parts
+    of one batch of ``data`` (make its batches ``n_critic`` times the critic's batch) and one G update; the
+    history's ``d_real``/``d_fake`` are then mean critic scores (``history.critic`` is True), and the health
+    checks look for divergence only (their trend warnings read D's probabilities, which a critic has not).
+    ``ValueError`` with ``saturating``, ``real_label`` other than 1, or labelled data: those belong to the
+    standard loss.
     """
     budget = _Budget(epochs, max_seconds, progress)
     if not isinstance(precision, Precision):
@@ -460,27 +453,31 @@ def fit(
             f"precision is set up for {precision.device_type}, the data is on {data.device.type}: pass "
             f"precision='auto' (or another word), or a Precision made by choose_precision({str(data.device)!r}, ...)."
         )
+    if wgan_gp is not None and (saturating or real_label != 1.0 or data.labels is not None):
+        raise ValueError(
+            "wgan_gp trains a critic with the Wasserstein loss: leave saturating=False and real_label=1.0 "
+            "(they belong to the standard GAN loss), and pass batches without labels."
+        )
     scaler = precision.scaler
     resuming = resume and checkpoint is not None and Path(checkpoint).exists()
     history, epoch, skip = _continued(history, resuming)
     if resuming:
         history, epoch, skip = _resume(checkpoint, G, D, opt_g, opt_d, data, scaler, ema, run)
+    if history.steps and history.critic != (wgan_gp is not None):
+        raise ValueError(
+            f"history was recorded with {'a critic' if history.critic else 'the standard loss'}: continue it with "
+            f"the same loss ({'pass' if history.critic else 'leave out'} wgan_gp=...)."
+        )
+    history.critic = wgan_gp is not None
     parts = {"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d, "scaler": scaler, "G_ema": ema, "run": run}
-    step = partial(
-        train_step,
-        G,
-        D,
-        noise=noise,
-        opt_g=opt_g,
-        opt_d=opt_d,
-        precision=precision,
-        saturating=saturating,
-        real_label=real_label,
-        ema=ema,
-    )
+    common = {"noise": noise, "opt_g": opt_g, "opt_d": opt_d, "precision": precision, "ema": ema}
+    if wgan_gp is not None:
+        step = partial(wgan_gp_step, G, D, loss=wgan_gp, **common)
+    else:
+        step = partial(train_step, G, D, saturating=saturating, real_label=real_label, **common)
     if data.labels is not None:  # batches are (images, labels): a conditional GAN
         step = partial(_labelled_step, step)
-    monitor = HealthMonitor(saturating, scaled=scaler.is_enabled()) if health else None
+    monitor = HealthMonitor(saturating, scaled=scaler.is_enabled(), critic=wgan_gp is not None) if health else None
     check = partial(_check, monitor, scaler, history, budget)
     G.train()
     D.train()

@@ -38,6 +38,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (["--epochs", "1", "--limit", "-10"], "--limit -10"),
         (["--epochs", "1", "--limit", "10"], "one batch (64 images)"),
         (["--epochs", "1", "--seed", "-1"], "--seed -1"),
+        (["--epochs", "1", "--track", "-1"], "--track -1"),
         (["--epochs", "1", "--seed", str(2**64)], "--seed"),
         (["--epochs", "1", "--device", "foo"], "cuda:N"),
         (["--epochs", "1", "--device", "gpu"], "cuda:N"),

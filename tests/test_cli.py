@@ -43,6 +43,9 @@ def test_train_resume_sample_score(tmp_path) -> None:
     out = cli("train", "article-gan-mnist", "--epochs", "2", "--limit", "640", "--quiet", "--out", str(run)).stdout
     assert "resuming" in out
     assert len(json.loads((run / "history.json").read_text())["epoch_end_step"]) == 2
+    epochs = json.loads((run / "epochs.json").read_text())  # one entry an epoch, the resumed part appended
+    assert [e["epoch"] for e in epochs] == [1, 2] and [e["steps"] for e in epochs] == [10, 20]
+    assert all(e["scores"]["n"] == 1000 and "wasserstein_estimate" not in e for e in epochs)
 
     cli("sample", str(run), "--n", "50", "--out", str(tmp_path / "s.npy"))
     samples = np.load(tmp_path / "s.npy")

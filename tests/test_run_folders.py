@@ -83,7 +83,8 @@ def test_two_processes_racing_for_one_folder(tmp_path) -> None:
     assert "is in use by process" in err or other_seed, err
     assert json.loads((out / "run.json").read_text())["seed"] == winners[0]
     assert torch.load(out / "checkpoint.pt", weights_only=True)["run"]["seed"] == winners[0]
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "history.json", "run.json", "samples.png"]
+    files = ["checkpoint.pt", "epochs.json", "history.json", "run.json", "samples.png"]
+    assert sorted(p.name for p in out.iterdir()) == files
 
 
 def test_a_folder_in_use_names_its_holder(tmp_path, cli_error) -> None:

@@ -18,6 +18,7 @@ QUICK_ARGS = {
     "04_dcgan_cat_faces.py": ["--epochs", "1"],
     "05_evaluating_and_debugging_gans.py": ["--epochs", "1"],
     "06_conditional_gan_mnist.py": ["--seconds", "2"],
+    "07_wasserstein_gan_gp.py": ["--seconds", "2"],
 }
 
 

@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,11 +23,12 @@ from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime
 from ..health import TrainingDiverged
 from ..infra.checkpoint import CheckpointError, describe_file, load_generator, require_same_run
 from ..infra.env import PRECISIONS, get_device
-from ..recipes import RECIPES, build, get_recipe
+from ..recipes import RECIPES, Setup, build, get_recipe
 from ..sampling import class_labels, draw_samples, make_noise
 from ..scores.mnist import conditional_scores
+from ..train import EpochEnd
 from ..viz import grid_array
-from .runfolder import CHECKPOINT, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
+from .runfolder import CHECKPOINT, EPOCHS, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
 
 #: The seeds the command line takes (torch's generators take more, negative ones too).
 SEEDS = range(2**63)
@@ -63,12 +65,37 @@ def _check_train_args(args: argparse.Namespace, batch_size: int) -> None:
         )
     if args.seed not in SEEDS:
         raise ValueError(f"--seed {args.seed}: use {SEED_RANGE}.")
+    if args.track < 0:
+        raise ValueError(f"--track {args.track}: score 0 samples (no scores) or more after each epoch.")
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file, not a folder: give a new folder for the run.")
     file_above = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
     if file_above is not None:
         raise ValueError(f"--out {out}: {file_above} is a file, so no folder can be made under it.")
+
+
+def _epoch_record(setup: Setup, samples: int, seed: int, path: Path) -> Callable[[EpochEnd], None]:
+    """A :func:`helpers.fit` callback that appends each epoch's statistics to the JSON list in ``path``: the
+    epoch's means of the history (with the critic's Wasserstein estimate for a WGAN-GP recipe) and, with
+    ``samples`` > 0, the scores of that many samples of ``setup.generator`` (the dataset's scorer)."""
+    records = json.loads(path.read_text()) if path.exists() else []
+
+    def record(end: EpochEnd) -> None:
+        h = end.history
+        first = h.epoch_end_step[-2] if h.epochs > 1 else 0
+        means = {k: sum(getattr(h, k)[first:]) / (h.steps - first) for k in ("loss_d", "loss_g", "d_real", "d_fake")}
+        entry = {"epoch": end.epoch, "steps": h.steps, "seconds": round(h.seconds, 1)} | means
+        if h.critic:
+            entry["wasserstein_estimate"] = means["d_real"] - means["d_fake"]
+        if samples:
+            labels = class_labels(samples, setup.recipe.num_classes) if setup.recipe.num_classes else None
+            images = draw_samples(setup.generator, setup.noise, samples, seed=seed, labels=labels)
+            entry["scores"] = DATASETS[setup.recipe.dataset].score(images)
+        records.append(entry)
+        path.write_text(json.dumps(records, indent=1))
+
+    return record
 
 
 def _train(args: argparse.Namespace) -> None:
@@ -107,6 +134,7 @@ def _train(args: argparse.Namespace) -> None:
                 resume=True,
                 progress=not args.quiet,
                 run=run,
+                callbacks=[_epoch_record(setup, args.track, args.seed, out / EPOCHS)],
             )
         except BaseException:
             if not ckpt.exists():  # nothing trained was kept: leave the folder as it was
@@ -249,7 +277,13 @@ def main(argv: list[str] | None = None) -> None:
         help="auto: the recipe's and device's measured choice; fp16 adds a gradient scaler",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
-    train.add_argument("--out", required=True, help="run folder: checkpoint, samples.png, history.json")
+    train.add_argument(
+        "--track",
+        type=int,
+        default=1000,
+        help="score this many samples after each epoch, into epochs.json (0: none; scoring counts as training time)",
+    )
+    train.add_argument("--out", required=True, help="run folder: checkpoint, samples.png, history.json, epochs.json")
 
     sample = sub.add_parser("sample", help="draw images from a trained run as float32 .npy in [0, 1]")
     sample.add_argument("run", help="a run folder written by `train`")

@@ -1,7 +1,7 @@
 """Run folders of ``python -m helpers train``: one process at a time, and nothing left by a failed start.
 
 A run folder holds one run: ``run.json`` (its settings, readable), ``checkpoint.pt`` (the same
-settings in its ``run`` entry, the truth when both exist), ``samples.png`` and ``history.json``.
+settings in its ``run`` entry, the truth when both exist), ``samples.png``, ``history.json`` and ``epochs.json``.
 While a process trains into it, it holds an operating-system lock on ``.lock`` (``flock`` on
 Linux and macOS, ``msvcrt.locking`` on Windows), which the system releases when the process ends,
 however it ends; the file itself names the holder for the error message a second process gets.
@@ -23,6 +23,8 @@ from ..recipes import RECIPES
 
 CHECKPOINT = "checkpoint.pt"
 RUN_INFO = "run.json"
+#: What `train` records after each epoch: a JSON list, one entry an epoch (statistics, scores).
+EPOCHS = "epochs.json"
 LOCK = ".lock"
 #: Windows locks byte ranges and refuses reads of locked ones: lock a byte far past the holder's name.
 _WINDOWS_LOCK_OFFSET = 1 << 20
