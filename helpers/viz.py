@@ -59,11 +59,13 @@ def show_images(
 def show_image_grids(grids: dict[str, torch.Tensor], title: str = "", nrow: int = 8, size: float = 4.2) -> plt.Figure:
     """Image grids side by side, one panel per entry of ``grids`` (panel title -> images as :func:`show_images`
     takes them: uint8, or float in [0, 1]), under one figure ``title``; ``size``: inches per panel."""
-    fig, axes = plt.subplots(1, len(grids), figsize=(size * len(grids), size + 0.6), layout="constrained")
+    lines = max(name.count("\n") + 1 for name in grids) + (1 if title else 0)  # text rows above the grids
+    height = size + 0.3 * max(lines, 2)
+    fig, axes = plt.subplots(1, len(grids), figsize=(size * len(grids), height), layout="constrained")
     for ax, (name, images) in zip(np.atleast_1d(axes), grids.items()):
         show_images(images, nrow=nrow, title=name, ax=ax)
-    if title:
-        fig.suptitle(title)
+    if title:  # a row of its own: the layout engine leaves none above square panels that fill their width
+        fig.text(0.5, 1.0, title, ha="center", va="bottom", fontsize="large")
     return fig
 
 

@@ -44,12 +44,21 @@ def test_plot_history_suptitle_stays_above_the_panel_titles() -> None:
     plt.close(fig)
 
 
-def test_image_grids_side_by_side_keep_the_figure_title_clear_of_the_panel_titles() -> None:
-    grids = {name: torch.zeros(64, 1, 28, 28) for name in ("real digits", "our recipe, 8 epochs", "article recipe")}
-    fig = show_image_grids(grids, title="Real vs generated (same CPU time for both GANs)")
+@pytest.mark.parametrize(
+    "names, size",
+    [
+        (("real digits", "our recipe, 8 epochs", "article recipe"), 4.2),
+        # notebook 05's six panels with two-line titles, whose figure title once sat on the middle panels' titles
+        tuple([tuple(f"+ remedy {i}\nFréchet 714, 1.7 classes" for i in range(6)), 2.9]),
+    ],
+)
+def test_image_grids_side_by_side_keep_the_figure_title_clear_of_the_panel_titles(names, size: float) -> None:
+    grids = {name: torch.zeros(36, 1, 28, 28) for name in names}
+    title = "Real vs generated (same CPU time for both GANs)"
+    fig = show_image_grids(grids, title=title, nrow=6, size=size)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    top = fig._suptitle.get_window_extent(renderer)
+    top = next(t for t in fig.texts if t.get_text() == title).get_window_extent(renderer)
     assert [ax.get_title() for ax in fig.axes] == list(grids)
     for ax in fig.axes:
         assert ax.title.get_window_extent(renderer).y1 <= top.y0, "the figure title overlaps a panel title"
