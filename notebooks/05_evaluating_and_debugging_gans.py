@@ -20,7 +20,7 @@
 # Each experiment is a copy of that recipe with named fields changed (`dataclasses.replace`), trained
 # with the same seed, data and number of steps, so the change is the only difference.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU), 13.4 minutes for the whole
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (no GPU), 10.6 minutes for the whole
 # notebook, as its last cell prints. With `GAN_FAST=1` every budget shrinks, the
 # notebook runs in about a minute, and the assertions that need full training are skipped (it says so).
 
