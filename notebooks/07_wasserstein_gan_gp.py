@@ -301,7 +301,7 @@ for name, h in (("wgan-gp-mnist", wgan_history), ("dcgan-mnist", dcgan_history))
 # Left: the WGAN's estimate of each epoch and the Fréchet distance of the generator at the end of it.
 # Right: the standard DCGAN's two losses of each epoch beside its Fréchet distance.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def epoch_values(history: helpers.History, key: str) -> list[float]:
     """The mean of ``key`` over each completed epoch (``"wasserstein"``: of ``d_real - d_fake``)."""
     keys = ("d_real", "d_fake") if key == "wasserstein" else (key,)

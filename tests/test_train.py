@@ -24,6 +24,7 @@ from helpers.infra.checkpoint import CheckpointError, load_checkpoint, restore_r
 from helpers.infra.env import FLOAT32
 from helpers.models import MLPDiscriminator, MLPGenerator
 from helpers.sampling import eval_mode, generator_ema, make_noise
+from helpers.train import _Budget
 from helpers.train import _resume as resume_from
 from helpers.viz import SampleRecorder, grid_array
 
@@ -105,15 +106,22 @@ def test_fit_time_budget_stops() -> None:
     assert 0.3 <= history.seconds < 3 and history.steps > 0
 
 
-@pytest.mark.parametrize("first", [{"epochs": 1}, {"max_seconds": 0.02}], ids=["after-epoch", "mid-epoch"])
-def test_resume_gives_the_same_weights(tmp_path, first: dict) -> None:
+@pytest.mark.parametrize("stop_after", [None, 7], ids=["after-epoch", "mid-epoch"])
+def test_resume_gives_the_same_weights(tmp_path, monkeypatch, stop_after: int | None) -> None:
     G, D, data, opt_g, opt_d, noise = tiny()
     straight = fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False)
     expected_g, expected_d = params(G), params(D)
 
     ckpt = tmp_path / "ckpt.pt"
     G, D, data, opt_g, opt_d, noise = tiny()
-    fit(G, D, data, opt_g, opt_d, noise, checkpoint=ckpt, progress=False, **first)
+    if stop_after is None:
+        fit(G, D, data, opt_g, opt_d, noise, checkpoint=ckpt, progress=False, epochs=1)
+    else:  # a time budget that runs out inside epoch 2 (of 5 batches each), however fast the machine is
+        steps = iter(range(1, 1000))
+        monkeypatch.setattr(_Budget, "spent", lambda self: next(steps) >= stop_after)
+        fit(G, D, data, opt_g, opt_d, noise, checkpoint=ckpt, progress=False, max_seconds=3600)
+        monkeypatch.undo()
+        assert load_checkpoint(ckpt)["step_in_epoch"] == 3  # 7 checks of the budget: 4 in epoch 1, 3 in epoch 2
     G, D, data, opt_g, opt_d, noise = tiny(seed=0)  # a fresh process would rebuild everything
     torch.manual_seed(123)  # whatever the global RNG holds now must not matter
     resumed = fit(G, D, data, opt_g, opt_d, noise, epochs=3, checkpoint=ckpt, resume=True, progress=False)
