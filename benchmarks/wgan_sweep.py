@@ -50,8 +50,8 @@ def main() -> None:
 
         def score(end: EpochEnd, setup: Setup = setup, name: str = name) -> None:
             h = end.history
-            first = h.epoch_end_step[-2] if h.epochs > 1 else 0
-            estimate = sum(h.wasserstein()[first:]) / (h.steps - first)
+            means = h.epoch_means(("d_real", "d_fake"))[-1]
+            estimate = means["d_real"] - means["d_fake"]
             fd = [
                 mnist_scores(draw_samples(g, setup.noise, 2000, seed=1))["frechet_distance"]
                 for g in (setup.G, setup.generator)

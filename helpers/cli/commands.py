@@ -83,8 +83,7 @@ def _epoch_record(setup: Setup, samples: int, seed: int, path: Path) -> Callable
 
     def record(end: EpochEnd) -> None:
         h = end.history
-        first = h.epoch_end_step[-2] if h.epochs > 1 else 0
-        means = {k: sum(getattr(h, k)[first:]) / (h.steps - first) for k in ("loss_d", "loss_g", "d_real", "d_fake")}
+        means = {k: v for k, v in h.epoch_means()[-1].items() if k not in ("epoch", "complete")}
         entry = {"epoch": end.epoch, "steps": h.steps, "seconds": round(h.seconds, 1)} | means
         if h.critic:
             entry["wasserstein_estimate"] = means["d_real"] - means["d_fake"]
