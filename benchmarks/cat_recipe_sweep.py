@@ -8,9 +8,11 @@ Each variant is a ``dataclasses.replace`` of ``BASE`` (the untuned variant of th
 batch 64, a 0.999 weight average). Quality per *step* does not depend on the machine, so the search can run
 beside other work; the seconds per step (printed, training only) are valid when the variant ran alone, and
 convert steps into CPU time. Every ``--every`` steps the averaged generator (``setup.generator``) draws
-``--samples`` images from the same seeded noise; they are scored by ``helpers.cat_scores`` and kept as uint8 in
-``OUT/VARIANT/step{k}.npy`` (git-ignored ``runs/``). One JSON line per score, also appended to
-``OUT/results.jsonl``.
+``--samples`` images from the same seeded noise; they are scored by ``helpers.cat_scores`` and by the patch
+distance to as many held-out real faces (``helpers.sliced_wasserstein``), and kept as uint8 in
+``OUT/VARIANT/step{k}-ema{decay}.npy`` (git-ignored ``runs/``). ``--ema 0.9995 0.9998`` keeps more weight averages
+of the same run beside the recipe's own and scores each (a copy of G each, so one run compares decays). One JSON
+line per score, also appended to ``OUT/results.jsonl``.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import build, cat_scores, draw_samples, train_step
+from helpers import build, cat_scores, draw_samples, load_cat_faces, sliced_wasserstein, train_step
 from helpers.models import DCGANDiscriminator, DCGANGenerator
 from helpers.recipes import RECIPES
-from helpers.sampling import recalibrate_batch_norm
+from helpers.sampling import generator_ema, recalibrate_batch_norm
+from helpers.scores.cats import held_out_split
 
 
 def _nets(g_width: int, d_width: int, refine: int = 0):
@@ -57,42 +60,57 @@ VARIANTS: dict[str, dict] = {
     "ttur-g2e-3-d1e-3": {"lr_g": 2e-3, "lr_d": 1e-3},
     "ttur-g1e-3-d5e-4-batch-32": {"lr_g": 1e-3, "lr_d": 5e-4, "batch_size": 32},
     "ttur-g1e-3-d5e-4-refine-16": {"lr_g": 1e-3, "lr_d": 5e-4, "make_networks": _nets(32, 32, refine=16)},
+    # round 3, on the series recipe (the last of round 2), for its full 20-minute step count
+    "series": {"lr_g": 1e-3, "lr_d": 5e-4, "batch_size": 32},
+    "series-hflip": {"lr_g": 1e-3, "lr_d": 5e-4, "batch_size": 32, "hflip": True},
 }
 
 
-def run(name: str, steps: int, every: int, n: int, out: Path) -> None:
+def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float]) -> None:
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
     setup = build(recipe, "cpu", seed=0)
     step = dict(precision=setup.precision, ema=setup.G_ema)
+    # more weight averages of the same run (cheap: a copy of G each), scored beside the recipe's own
+    averages = {recipe.ema_decay: setup.G_ema} | {d: generator_ema(setup.G, d) for d in decays if d != recipe.ema_decay}
+    faces = load_cat_faces()
+    real = faces[held_out_split(len(faces))[1][:n]]  # held-out faces, the patch distance's reference
     folder = out / name
     folder.mkdir(parents=True, exist_ok=True)
     done, train_s = 0, 0.0
     setup.G.train()
     setup.D.train()
     while done < steps:
-        for real in setup.data:
+        for real_batch in setup.data:
             t0 = time.perf_counter()
-            train_step(setup.G, setup.D, real, setup.noise, setup.opt_g, setup.opt_d, **step)
+            train_step(setup.G, setup.D, real_batch, setup.noise, setup.opt_g, setup.opt_d, **step)
+            for average in averages.values():
+                if average is not setup.G_ema:
+                    average.update_parameters(setup.G)
             train_s += time.perf_counter() - t0
             done += 1
             if done % every == 0:
-                recalibrate_batch_norm(setup.G_ema, setup.noise, setup.data.batch_size)
-                images = draw_samples(setup.generator, setup.noise, n, seed=1)
-                pixels = (images * 255).round().to(torch.uint8)
-                np.save(folder / f"step{done}.npy", pixels.numpy())
-                scores = cat_scores(pixels)
-                row = {
-                    "variant": name,
-                    "step": done,
-                    "images_seen": done * setup.data.batch_size,
-                    "train_seconds": round(train_s, 1),
-                    "seconds_per_step": round(train_s / done, 4),
-                    "fd": round(scores["frechet_distance"], 3),
-                    "kid_x1000": round(scores["kid_x1000"], 1),
-                }
-                print(json.dumps(row), flush=True)
-                with open(out / "results.jsonl", "a") as f:
-                    f.write(json.dumps(row) + "\n")
+                for decay, average in averages.items():
+                    recalibrate_batch_norm(average, setup.noise, setup.data.batch_size)
+                    images = draw_samples(average.module, setup.noise, n, seed=1)
+                    pixels = (images * 255).round().to(torch.uint8)
+                    np.save(folder / f"step{done}-ema{decay}.npy", pixels.numpy())
+                    scores = cat_scores(pixels)
+                    swd = sliced_wasserstein(real, pixels)
+                    row = {
+                        "variant": name,
+                        "ema": decay,
+                        "step": done,
+                        "images_seen": done * setup.data.batch_size,
+                        "train_seconds": round(train_s, 1),
+                        "seconds_per_step": round(train_s / done, 4),
+                        "fd": round(scores["frechet_distance"], 3),
+                        "kid_x1000": round(scores["kid_x1000"], 1),
+                        "swd_x1000": [round(v, 1) for v in swd["levels"]],
+                        "swd_mean": round(swd["mean"], 1),
+                    }
+                    print(json.dumps(row), flush=True)
+                    with open(out / "results.jsonl", "a") as f:
+                        f.write(json.dumps(row) + "\n")
                 setup.G.train()
             if done >= steps:
                 break
@@ -119,6 +137,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=500)
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--ema", type=float, nargs="*", default=[], help="more weight-average decays to score")
     parser.add_argument("--rates", action="store_true", help="only time each variant's steps (alone on the CPU)")
     args = parser.parse_args()
     for name in args.variants or list(VARIANTS):
@@ -128,7 +147,7 @@ def main() -> None:
             with open(args.out / "rates.jsonl", "a") as f:
                 f.write(json.dumps(row) + "\n")
         else:
-            run(name, args.steps, args.every, args.samples, args.out)
+            run(name, args.steps, args.every, args.samples, args.out, args.ema)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,8 @@ class Recipe:
     #: Train with the Wasserstein loss and gradient penalty (notebook 07, :class:`helpers.wgan.WGANGP`): D is a
     #: critic, and each step takes ``n_critic`` batches of ``batch_size``. ``None``: the standard GAN loss.
     wgan_gp: WGANGP | None = None
+    #: Mirror each real image left-right with probability 1/2 as it is batched (:class:`helpers.data.TensorBatches`).
+    hflip: bool = False
 
     def settings(self) -> dict[str, object]:
         """Every setting of the recipe as plain values (its networks as a fingerprint), for a checkpoint's ``run``.
@@ -527,7 +529,13 @@ def build(
     images, labels = _training_labels(recipe, images, labels, limit)
     per_step = recipe.batch_size * (recipe.wgan_gp.n_critic if recipe.wgan_gp else 1)  # a WGAN step: n_critic batches
     data = TensorBatches(
-        images, min(per_step, len(images)), device, seed=seed, channels_last=channels_last, labels=labels
+        images,
+        min(per_step, len(images)),
+        device,
+        seed=seed,
+        channels_last=channels_last,
+        labels=labels,
+        hflip=recipe.hflip,
     )
     _check_image_shape(recipe, image_shape, images)
     return Setup(

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import needs_real_data
 
+from helpers import load_cat_faces
 from helpers.cli.commands import main
+from helpers.scores.cats import distorted_sets, held_out_split
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,3 +77,24 @@ def test_errors_are_one_line_messages(tmp_path, cli_error) -> None:
 )
 def test_usage_errors(argv: list[str], cli_error) -> None:
     assert "--help" in cli_error(argv, code=2)
+
+
+@needs_real_data
+def test_score_of_cat_faces_adds_the_patch_distance_and_its_real_floor(tmp_path, real_data, capsys) -> None:
+    faces = load_cat_faces()
+    _, held = held_out_split(len(faces))
+    path = tmp_path / "blurred.npy"
+    np.save(path, distorted_sets(faces[held[:300]])["blur 2"].numpy())
+    main(["score", str(path)])
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["sliced_wasserstein_n"] == 300 and len(scores["sliced_wasserstein_x1000"]) == 3
+    assert scores["sliced_wasserstein_mean"] > 2 * scores["sliced_wasserstein_real_faces"] > 0
+
+
+def test_score_of_cat_faces_says_why_it_skips_the_patch_distance(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.setenv("GAN_DATA_DIR", str(tmp_path / "nowhere"))
+    path = tmp_path / "s.npy"
+    np.save(path, np.random.default_rng(0).random((20, 3, 64, 64), dtype=np.float32))
+    main(["score", str(path)])
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["n"] == 20 and scores["sliced_wasserstein"].startswith("skipped: it compares with real faces")

@@ -208,6 +208,23 @@ def test_batches_skip_resumes_mid_epoch() -> None:
     assert all(x.equal(y) for x, y in zip(full[2:], a.epoch(skip=2), strict=True))
 
 
+def test_batches_hflip_mirrors_about_half_of_the_images_and_resumes_alike() -> None:
+    images = torch.randint(0, 255, (400, 3, 4, 4), dtype=torch.uint8)
+    plain, flipped = TensorBatches(images, 40, seed=3), TensorBatches(images, 40, seed=3, hflip=True)
+    state = flipped.batch_rng.get_state()
+    mirrored = 0
+    for a, b in zip(plain, flipped, strict=True):  # the same order; each image as it is or mirrored left-right
+        same = (a == b).flatten(1).all(1)
+        mirror = (a.flip(-1) == b).flatten(1).all(1)
+        assert (same | mirror).all()
+        mirrored += int((mirror & ~same).sum())
+    assert 150 < mirrored < 250, f"{mirrored} of 400 mirrored, expected about half"
+    flipped.batch_rng.set_state(state)
+    full = list(flipped.epoch())
+    flipped.batch_rng.set_state(state)
+    assert all(x.equal(y) for x, y in zip(full[3:], flipped.epoch(skip=3), strict=True))
+
+
 def test_batches_reject_bad_input() -> None:
     with pytest.raises(BadDataError, match="uint8"):
         TensorBatches(torch.zeros(4, 1, 2, 2), 2)

@@ -67,6 +67,7 @@ def test_a_caller_run_record_keeps_the_recipe_name(tmp_path) -> None:
         ({"lr_g": 2e-3}, "lr_g"),
         ({"betas": (0.5, 0.999)}, "betas"),
         ({"ema_decay": 0.99}, "ema_decay"),
+        ({"hflip": True}, "hflip"),
         (
             {
                 "make_networks": lambda z: (
@@ -93,6 +94,12 @@ def test_a_variant_that_keeps_its_parents_name_is_refused_naming_the_setting(tmp
         load_generator(variant.networks()[0], ckpt, recipe=variant.name, settings=variant.settings())
     # the parent itself resumes
     build(parent, images=MNIST_STANDIN).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
+
+
+def test_build_batches_with_the_recipes_flips() -> None:
+    parent = get_recipe("article-gan-mnist")
+    assert not build(parent, images=MNIST_STANDIN).data.hflip
+    assert build(dataclasses.replace(parent, hflip=True), images=MNIST_STANDIN).data.hflip
 
 
 def test_the_settings_cover_every_field_but_the_words() -> None:

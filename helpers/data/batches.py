@@ -184,6 +184,9 @@ class TensorBatches:
     ``labels`` (a conditional GAN, notebook 06): integer class labels ``(N,)``, one per image, kept on the
     device beside them; batches then come out as ``(images, labels)`` pairs, the labels those of the images.
     ``ValueError`` for labels that are not whole numbers >= 0, one per image.
+
+    ``hflip``: mirror each image left-right with probability 1/2 (data augmentation: a mirrored cat face is still
+    a cat face, and D sees twice as many different images). The choices come from ``batch_rng`` too.
     """
 
     def __init__(
@@ -196,6 +199,7 @@ class TensorBatches:
         drop_last: bool = True,
         channels_last: bool = False,
         labels: torch.Tensor | None = None,
+        hflip: bool = False,
     ) -> None:
         check_images(images, "training batches", min_count=0, uint8_only=True)
         if labels is not None:
@@ -221,6 +225,7 @@ class TensorBatches:
         self.labels = None if labels is None else labels.long().to(self.device)
         self.batch_size = batch_size
         self.drop_last = drop_last
+        self.hflip = hflip
         self.batch_rng = torch.Generator().manual_seed(seed)  # CPU: same order on every device
 
     def __len__(self) -> int:
@@ -234,11 +239,15 @@ class TensorBatches:
         """One pass in a fresh random order; ``skip`` batches are dropped (for resuming). Each batch: images
         in [-1, 1], or ``(images, labels)`` when made with labels."""
         perm = torch.randperm(len(self.images), generator=self.batch_rng).to(self.device)
+        if self.hflip:  # drawn for the whole epoch up front, so that a resume that skips batches flips the same
+            flips = (torch.rand(len(perm), generator=self.batch_rng) < 0.5).to(self.device)[:, None, None, None]
         last = len(self) - 1
         for i in range(skip, len(self)):
             stop = len(perm) if i == last and not self.drop_last else (i + 1) * self.batch_size
             index = perm[i * self.batch_size : stop]
             images = to_signed(self.images[index])
+            if self.hflip:
+                images = torch.where(flips[i * self.batch_size : stop], images.flip(-1), images)
             yield images if self.labels is None else (images, self.labels[index])
 
     def draw_labels(self, n: int) -> torch.Tensor:
