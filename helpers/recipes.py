@@ -108,6 +108,8 @@ class Recipe:
             f"  Adam: lr G {self.lr_g:g}, D {self.lr_d:g}, betas {self.betas}"
             + (", DCGAN init" if self.dcgan_init else ", PyTorch's default init"),
         ]
+        if self.hflip:
+            lines.append("  real images mirrored left-right at random (each with probability 1/2)")
         if self.real_label != 1.0:
             lines.append(f"  real label {self.real_label:g} (one-sided label smoothing)")
         if self.ema_decay:
