@@ -97,4 +97,4 @@ def test_score_of_cat_faces_says_why_it_skips_the_patch_distance(tmp_path, monke
     np.save(path, np.random.default_rng(0).random((20, 3, 64, 64), dtype=np.float32))
     main(["score", str(path)])
     scores = json.loads(capsys.readouterr().out)
-    assert scores["n"] == 20 and scores["sliced_wasserstein"].startswith("skipped: it compares with real faces")
+    assert scores["n"] == 20 and scores["cat_patch_scores"].startswith("skipped: it compares with real cat faces")

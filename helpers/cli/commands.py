@@ -19,13 +19,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime, load_cat_faces
+from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime
 from ..health import TrainingDiverged
 from ..infra.checkpoint import CheckpointError, describe_file, load_generator, require_same_run
 from ..infra.env import PRECISIONS, get_device
 from ..recipes import RECIPES, Setup, build, get_recipe
 from ..sampling import class_labels, draw_samples, make_noise
-from ..scores.cats import cat_patch_scores
 from ..scores.mnist import conditional_scores
 from ..train import EpochEnd
 from ..viz import grid_array
@@ -245,24 +244,12 @@ def _requested_scores(images: np.ndarray, classes: Path) -> dict:
         raise ValueError(f"{classes} does not fit {len(images)} samples: {exc} {fix}") from exc
 
 
-def _patch_scores(images: np.ndarray) -> dict:
-    """Cat faces: the patch distance to held-out real faces and its real floor (:func:`cat_patch_scores`), or
-    why it was skipped when the real faces cannot be found."""
-    try:
-        faces = load_cat_faces()
-    except DataNotFoundError as exc:
-        fix = str(exc).splitlines()[-1]
-        return {"sliced_wasserstein": f"skipped: it compares with real faces, not found here. {fix}"}
-    return cat_patch_scores(images, faces)
-
-
 def _score(args: argparse.Namespace) -> None:
     path = Path(args.file)
     images = _read_samples(path)
     dataset = args.dataset or _dataset_of(images, path)
     scores = {"dataset": dataset} | DATASETS[dataset].score(images)  # bad images are refused here, first
-    if dataset == "cats":
-        scores |= _patch_scores(images)
+    scores |= DATASETS[dataset].score_against_real(images)  # cat faces: the patch distance
     classes = classes_file(path)
     if classes.exists():
         scores |= _requested_scores(images, classes)
