@@ -10,9 +10,10 @@ beside other work; the seconds per step (printed, training only) are valid when 
 convert steps into CPU time. Every ``--every`` steps the averaged generator (``setup.generator``) draws
 ``--samples`` images from the same seeded noise; they are scored by ``helpers.cat_scores`` and by the patch
 distance to as many held-out real faces (``helpers.sliced_wasserstein``), and kept as uint8 in
-``OUT/VARIANT/step{k}-ema{decay}.npy`` (git-ignored ``runs/``). ``--ema 0.9995 0.9998`` keeps more weight averages
-of the same run beside the recipe's own and scores each (a copy of G each, so one run compares decays). One JSON
-line per score, also appended to ``OUT/results.jsonl``.
+``OUT/VARIANT/step{k}-ema{decay}.npy`` (``OUT/VARIANT-seed{s}/`` for ``--seed s`` other than 0; git-ignored
+``runs/``). ``--ema 0.9995 0.9998`` keeps more weight averages of the same run beside the recipe's own and scores
+each (a copy of G each, so one run compares decays). One JSON line per score, also appended to
+``OUT/results.jsonl``.
 """
 
 from __future__ import annotations
@@ -64,18 +65,21 @@ VARIANTS: dict[str, dict] = {
     "series": {"lr_g": 1e-3, "lr_d": 5e-4, "batch_size": 32},
     "series-hflip": {"lr_g": 1e-3, "lr_d": 5e-4, "batch_size": 32, "hflip": True},
     "series-d2.5e-4": {"lr_g": 1e-3, "lr_d": 2.5e-4, "batch_size": 32},  # D at a quarter of G's rate
+    # round 4, on series-d2.5e-4: slower rates for both, and one-sided label smoothing of D's real target
+    "series-g5e-4-d2.5e-4": {"lr_g": 5e-4, "lr_d": 2.5e-4, "batch_size": 32},
+    "series-d2.5e-4-smooth": {"lr_g": 1e-3, "lr_d": 2.5e-4, "batch_size": 32, "real_label": 0.9},
 }
 
 
-def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float]) -> None:
+def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float], seed: int = 0) -> None:
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
-    setup = build(recipe, "cpu", seed=0)
-    step = dict(precision=setup.precision, ema=setup.G_ema)
+    setup = build(recipe, "cpu", seed=seed)
+    step = dict(precision=setup.precision, ema=setup.G_ema, real_label=recipe.real_label)
     # more weight averages of the same run (cheap: a copy of G each), scored beside the recipe's own
     averages = {recipe.ema_decay: setup.G_ema} | {d: generator_ema(setup.G, d) for d in decays if d != recipe.ema_decay}
     faces = load_cat_faces()
     real = faces[held_out_split(len(faces))[1][:n]]  # held-out faces, the patch distance's reference
-    folder = out / name
+    folder = out / (name if seed == 0 else f"{name}-seed{seed}")
     folder.mkdir(parents=True, exist_ok=True)
     done, train_s = 0, 0.0
     setup.G.train()
@@ -99,6 +103,7 @@ def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float
                     swd = sliced_wasserstein(real, pixels)
                     row = {
                         "variant": name,
+                        "seed": seed,
                         "ema": decay,
                         "step": done,
                         "images_seen": done * setup.data.batch_size,
@@ -121,7 +126,7 @@ def rate(name: str, steps: int = 40, warmup: int = 10) -> dict:
     """Seconds per training step of ``name``, timed over ``steps`` after ``warmup`` (run alone: it is a timing)."""
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
     setup = build(recipe, "cpu", seed=0, limit=(warmup + steps) * recipe.batch_size)
-    step = dict(precision=setup.precision, ema=setup.G_ema)
+    step = dict(precision=setup.precision, ema=setup.G_ema, real_label=recipe.real_label)
     batches = iter(setup.data)
     for _ in range(warmup):
         train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)
@@ -139,8 +144,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--ema", type=float, nargs="*", default=[], help="more weight-average decays to score")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the weights, the batches and the noise")
     parser.add_argument("--rates", action="store_true", help="only time each variant's steps (alone on the CPU)")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     for name in args.variants or list(VARIANTS):
         if args.rates:
             row = rate(name)
@@ -148,7 +155,7 @@ def main() -> None:
             with open(args.out / "rates.jsonl", "a") as f:
                 f.write(json.dumps(row) + "\n")
         else:
-            run(name, args.steps, args.every, args.samples, args.out, args.ema)
+            run(name, args.steps, args.every, args.samples, args.out, args.ema, args.seed)
 
 
 if __name__ == "__main__":
