@@ -74,7 +74,7 @@ VARIANTS: dict[str, dict] = {
 def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float], seed: int = 0) -> None:
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
     setup = build(recipe, "cpu", seed=seed)
-    step = dict(precision=setup.precision, ema=setup.G_ema, real_label=recipe.real_label)
+    step = setup.step_options()
     # more weight averages of the same run (cheap: a copy of G each), scored beside the recipe's own
     averages = {recipe.ema_decay: setup.G_ema} | {d: generator_ema(setup.G, d) for d in decays if d != recipe.ema_decay}
     faces = load_cat_faces()
@@ -126,7 +126,7 @@ def rate(name: str, steps: int = 40, warmup: int = 10) -> dict:
     """Seconds per training step of ``name``, timed over ``steps`` after ``warmup`` (run alone: it is a timing)."""
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
     setup = build(recipe, "cpu", seed=0, limit=(warmup + steps) * recipe.batch_size)
-    step = dict(precision=setup.precision, ema=setup.G_ema, real_label=recipe.real_label)
+    step = setup.step_options()
     batches = iter(setup.data)
     for _ in range(warmup):
         train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)

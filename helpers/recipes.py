@@ -84,7 +84,7 @@ class Recipe:
         A variant made with ``dataclasses.replace`` that keeps the parent's name still differs here, so a
         resume into the parent's run folder is refused, naming the setting that differs.
         """
-        G, D = self.networks()
+        G, D = self._layout()
         plain = {
             f.name: _plain(getattr(self, f.name))
             for f in dataclasses.fields(self)
@@ -96,9 +96,16 @@ class Recipe:
         """A fresh, untrained ``(G, D)`` of this recipe on the CPU (:func:`build` adds init, device, optimisers)."""
         return self.make_networks(self.latent_dim)
 
+    def _layout(self) -> tuple[nn.Module, nn.Module]:
+        """``(G, D)`` on the meta device: layers and shapes without weights. Initialising real weights would draw
+        from torch's global generator, so a ``summary()`` or ``settings()`` between seeding and training (as
+        :meth:`Setup.fit` does) would change the run."""
+        with torch.device("meta"):
+            return self.networks()
+
     def summary(self) -> str:
         """A few lines that say everything the recipe sets, numbers read off its fields and its networks."""
-        G, D = self.networks()
+        G, D = self._layout()
         noise = {"normal": "N(0, I)", "uniform": "U(-1, 1)"}.get(self.noise, self.noise)
         lines = [
             f"{self.name}: {self.description}",
@@ -393,6 +400,13 @@ class Setup:
         """The network to draw samples with: the averaged generator when there is one, else ``G``."""
         return self.G_ema.module if self.G_ema is not None else self.G
 
+    def step_options(self) -> dict[str, object]:
+        """The keyword arguments of :func:`helpers.train_step` this recipe was measured with: ``precision``,
+        ``real_label`` and ``ema``. :meth:`fit` passes the same ones, so a loop written around ``train_step``
+        (``train_step(G, D, real, noise, opt_g, opt_d, **setup.step_options())``) trains the recipe as ``fit``
+        does."""
+        return {"precision": self.precision, "real_label": self.recipe.real_label, "ema": self.G_ema}
+
     def fit(self, **options: object) -> History:
         """``helpers.fit`` on this set-up with the recipe's precision and label settings.
 
@@ -403,13 +417,7 @@ class Setup:
         resuming a variant that kept its parent's name is refused, naming the setting that differs.
         """
         run = {"recipe": self.recipe.name} | (options.pop("run", None) or {}) | self.recipe.settings()
-        options = {
-            "precision": self.precision,
-            "real_label": self.recipe.real_label,
-            "ema": self.G_ema,
-            "run": run,
-            "wgan_gp": self.recipe.wgan_gp,
-        } | options
+        options = self.step_options() | {"run": run, "wgan_gp": self.recipe.wgan_gp} | options
         return fit(self.G, self.D, self.data, self.opt_g, self.opt_d, self.noise, **options)
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from helpers import build, get_recipe, load_generator
+from helpers import build, get_recipe, load_generator, train_step
 from helpers.infra.checkpoint import CheckpointError, load_checkpoint
 from helpers.models import MLPDiscriminator, MLPGenerator, layer_widths
 from helpers.recipes import RECIPES, network_fingerprint
@@ -148,3 +148,25 @@ def test_a_bad_omp_num_threads_says_what_to_set(monkeypatch) -> None:
     monkeypatch.setenv("OMP_NUM_THREADS", "two")
     with pytest.raises(ValueError, match="OMP_NUM_THREADS='two' is not a positive whole number"):
         build("article-gan-mnist", images=MNIST_STANDIN[:8])
+
+
+def test_a_loop_of_train_step_with_the_step_options_trains_as_fit_does() -> None:
+    recipe = dataclasses.replace(get_recipe("article-gan-mnist"), real_label=0.9, ema_decay=0.99)
+    by_fit = build(recipe, images=MNIST_STANDIN, seed=3)
+    by_fit.fit(epochs=1, progress=False)
+    by_loop = build(recipe, images=MNIST_STANDIN, seed=3)  # after the fit: the seed also sets torch's global RNG
+    for real in by_loop.data:
+        train_step(by_loop.G, by_loop.D, real, by_loop.noise, by_loop.opt_g, by_loop.opt_d, **by_loop.step_options())
+    for fitted, looped in ((by_fit.G, by_loop.G), (by_fit.D, by_loop.D), (by_fit.generator, by_loop.generator)):
+        for a, b in zip(fitted.state_dict().values(), looped.state_dict().values(), strict=True):
+            torch.testing.assert_close(a, b)
+    assert by_loop.step_options()["real_label"] == 0.9  # the label setting reaches the loop
+
+
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_reading_a_recipe_draws_no_random_numbers_and_fingerprints_the_real_networks(name) -> None:
+    recipe = get_recipe(name)
+    before = torch.get_rng_state()
+    settings, _ = recipe.settings(), recipe.summary()
+    assert torch.equal(torch.get_rng_state(), before)  # a summary printed after seeding leaves the run alone
+    assert settings["networks"] == network_fingerprint(*recipe.networks())
