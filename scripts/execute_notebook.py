@@ -20,9 +20,9 @@ fall below ``MAX_LOAD`` and refuses to start if it does not; it prints the load 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -105,9 +105,18 @@ def execute(path: Path) -> None:
     print(f"{path}: executed in {(time.perf_counter() - started) / 60:.1f} min")
 
 
-if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        raise SystemExit(__doc__)
+def main(argv: list[str] | None = None) -> None:
+    """Check every notebook path first (a typo fails at once, before the CPU lock), then execute them in turn."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("notebooks", nargs="+", type=Path, metavar="NOTEBOOK.ipynb")
+    paths = parser.parse_args(argv).notebooks
+    for path in paths:
+        if path.suffix != ".ipynb" or not path.is_file():
+            parser.error(f"{path}: not a notebook file (NAME.ipynb); nothing was executed")
     with cpu_to_itself():
-        for name in sys.argv[1:]:
-            execute(Path(name))
+        for path in paths:
+            execute(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -77,3 +77,19 @@ def test_fast_mode_runs_share_the_cpu(monkeypatch, tmp_path) -> None:
     with module.cpu_to_itself():
         pass
     assert not (tmp_path / "cpu.lock").exists()
+
+
+@pytest.mark.parametrize("argv", [["notebooks/no_such_notebook.ipynb"], ["README.md"], ["--dry-run"]])
+def test_a_bad_argument_is_refused_before_the_lock_with_a_message(monkeypatch, tmp_path, capsys, argv) -> None:
+    module = _executor(monkeypatch, tmp_path, load=0.1)
+    monkeypatch.chdir(ROOT)
+    with pytest.raises(SystemExit) as stopped:
+        module.main(argv)
+    assert stopped.value.code == 2 and not (tmp_path / "cpu.lock").exists()
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_help_says_what_the_script_does(monkeypatch, tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _executor(monkeypatch, tmp_path, load=0.1).main(["--help"])
+    assert stopped.value.code == 0 and "CPU lock" in capsys.readouterr().out
