@@ -256,8 +256,8 @@ _register(
         name="dcgan-cats",
         description=(
             "The series' cat-face DCGAN (notebook 04): the article's networks at half the width, a quarter of "
-            "the batch, faster learning rates (D's half of G's) and a weight average, chosen for a CPU's "
-            "budget (the article's settings, called dcgan-cats before, are article-dcgan-cats)."
+            "the batch and a weight average, with the article's learning rates, chosen for a CPU's budget (the "
+            "article's settings, called dcgan-cats before, are article-dcgan-cats)."
         ),
         dataset="cats",
         make_networks=lambda z: (
@@ -267,8 +267,8 @@ _register(
         latent_dim=128,
         noise="normal",
         batch_size=32,
-        lr_g=1e-3,
-        lr_d=5e-4,
+        lr_g=2e-4,
+        lr_d=2e-4,
         **DCGAN_SETTINGS,
         ema_decay=0.999,
     )

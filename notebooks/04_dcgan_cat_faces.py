@@ -6,9 +6,8 @@
 # you can watch blobs turn into cats. The networks are the classic DCGAN (Radford et al., 2016), as the
 # source article of this series uses them: transposed convolutions in the generator, strided
 # convolutions in the discriminator, batch norm, no pooling, no fully connected layers. The series'
-# recipe trains them at half the article's width, with a smaller batch, faster learning rates and a
-# weight average (section 4 says why, and what each change buys); the article's recipe stays beside it
-# for comparison.
+# recipe trains them at half the article's width, with a smaller batch and a weight average (section 4
+# says why, and what each change buys); the article's recipe stays beside it for comparison.
 #
 # **What you will do**
 # 1. Load the Kaggle *Cats faces 64×64* dataset (or let the notebook find/download it) and
@@ -23,15 +22,15 @@
 #    trained twice as long (a generator that ships with the series).
 #
 # **Run time.** On a GPU the full settings train 60 epochs, the source article's count. On a CPU
-# they train for a 20-minute budget, as many epochs as fit (about 70 seconds each on two cores, the
-# score after each epoch included), and stop there. Readers who cannot wait may set
+# they train for a 20-minute budget, as many epochs as fit (109.1 seconds each in the committed run on
+# two cores, the score after each epoch included), and stop there. Readers who cannot wait may set
 # `USE_PRETRAINED = True` (section 1): the notebook then skips training and uses the generator that
 # ships with the series. FAST mode (`GAN_FAST=1`) trains one epoch on a small subset, with generated
 # stand-in faces when the real ones are absent.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC with AVX512-BF16, no GPU,
-# torch 2.13), nothing else running, trained in this execution: 21.5 minutes for the whole notebook
-# (the last cell prints it), 20 of them training (17 epochs, 8,605 steps).
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC without AVX-512, so float32;
+# no GPU, torch 2.13), nothing else running, trained in this execution: 21.6 minutes for the whole
+# notebook (the last cell prints it), 20 of them training (11 epochs and part of the 12th, 5,799 steps).
 
 # %% tags=["nbval-ignore-output"]
 # Setup (the same cell opens every notebook): make `helpers` importable, pick the device, seed.
@@ -101,7 +100,7 @@ RECIPE = get_recipe("dcgan-cats")            # the series' recipe, shared with `
 ARTICLE = get_recipe("article-dcgan-cats")   # the source article's, for comparison (section 4)
 N_IMAGES = fast_or_full(256, None)           # None = all 15,747 faces
 EPOCHS = fast_or_full(1, 60)
-# On a CPU an epoch takes about a minute: stop after 20 minutes there, whatever epoch it is.
+# On a CPU an epoch takes one to two minutes: stop after 20 minutes there, whatever epoch it is.
 MAX_SECONDS = fast_or_full(None, None if device.type == "cuda" else 1200)
 USE_PRETRAINED = False                       # True: skip training, use the generator that ships (section 5)
 KEEP_ON_DRIVE = False                        # Colab only: keep the run folder on Google Drive
@@ -264,7 +263,7 @@ assert default_std[-1] > 3 * dcgan_std[-1] and default_std[1] < dcgan_std[1]  # 
 #
 # **The article's recipe** (`article-dcgan-cats`) is the DCGAN paper's: width 64, batch 128, learning
 # rate $2 \times 10^{-4}$ for both networks. It was tuned for a GPU and tens of epochs. Given minutes
-# instead, the series' recipe (`dcgan-cats`) changes four things, each chosen by measurement (a search
+# instead, the series' recipe (`dcgan-cats`) changes three things, each chosen by measurement (a search
 # over training steps, then converted into CPU time: [benchmarks](../benchmarks/README.md), "The series'
 # cat recipe"):
 #
@@ -272,11 +271,14 @@ assert default_std[-1] > 3 * dcgan_std[-1] and default_std[1] < dcgan_std[1]  # 
 #    more steps in the same time; a 64×64 face does not need 512 channels to get started.
 # 2. **Batch 32**: four times the updates per epoch, each about half the cost of a batch of 64. On a
 #    budget, the number of updates matters more than the precision of each gradient.
-# 3. **Faster learning rates**, the discriminator's half of the generator's (two time-scales; numbers
-#    printed below). Fast enough to move, with the weight average to calm what they stir up.
-# 4. **A weight average** of the generator (decay 0.999, notebook 02), sampled from, with its
+# 3. **A weight average** of the generator (decay 0.999, notebook 02), sampled from, with its
 #    batch-norm statistics re-estimated: the latest weights keep circling around a good solution,
 #    their average sits nearer its middle.
+#
+# It keeps the article's learning rates. Faster ones (up to $10^{-3}$ for $G$, the discriminator at half
+# of that) draw faces sooner, in the first two thousand steps, but by the end of a CPU's 20 minutes the
+# article's rates at batch 32 were the steadier choice: each of three seeds ended with a Fréchet distance
+# below 1, where runs with faster rates sometimes strayed into a bad stretch for several epochs.
 #
 # The cell prints both recipes, everything they set, and what the article's recipe reached in the same
 # 20 minutes of training on this notebook's kind of CPU (2 cores, alone; measured in `benchmarks/README.md`).
@@ -284,8 +286,8 @@ assert default_std[-1] > 3 * dcgan_std[-1] and default_std[1] < dcgan_std[1]  # 
 # %%
 print(RECIPE.summary())
 print(ARTICLE.summary())
-# build() + fit(max_seconds=1200), 2,000 samples of setup.generator scored by helpers.cat_scores (benchmarks/README.md)
-ARTICLE_AT_20_MINUTES = {"frechet_distance": 25.1, "n": 2000, "trained": "7 epochs and part of the 8th"}
+# `python -m helpers train article-dcgan-cats --max-seconds 1200`, `sample --n 2000`, `score` (benchmarks/README.md)
+ARTICLE_AT_20_MINUTES = {"frechet_distance": 32.95, "kid_x1000": 3022, "n": 2000, "trained": "4 epochs and 1 step"}
 print("article-dcgan-cats after 20 minutes on the 2-core CPU:", ARTICLE_AT_20_MINUTES)
 
 # %% [markdown]
@@ -513,10 +515,11 @@ else:
 # *smoothly* rather than jumping between unrelated images: evidence that it learned a continuous
 # space of faces instead of memorising photos. (Open the notebook in Jupyter or Colab for the
 # sliders; the static row below shows one path.) For its two ends we let the discriminator choose, rather than hand-picking: of the first
-# 64 seeds, the two faces it rates most real. In this run's strip a white cat with dark, slanted eyes
-# turns step by step into a grey one: the fur darkens from the edges inwards while the eyes and nose
-# stay in place, and the far end is a dim, blurry face. The discriminator's favourite is not always
-# the sharpest cat.
+# 64 seeds, the two faces it rates most real. In this run's strip both ends are black cats: a dim one,
+# its face barely lit, turns step by step into a black-and-white one, the eyes staying in place and
+# brightening to yellow while white fur grows in from the right edge and the nose shows. Dark faces are
+# the hardest for a short run to draw sharply: the discriminator's favourite is not always the
+# clearest cat.
 
 # %%
 def noise_of_seed(seed: int) -> torch.Tensor:
@@ -545,10 +548,11 @@ interpolation_explorer(G, noise_of_seed, title="Latent interpolation between two
 # ### Training animation
 #
 # The same 64 latent vectors after each epoch. In this run (the still below the player shows 9 of
-# them): after epoch 1, grey noise with a faint grid; after epoch 2, the layout of a face (two eyes,
-# a nose, dark and light patches of fur) in murky colours; after epoch 5, clear faces in hard, high
-# contrast; by epochs 10 and 17, softer shading, fur texture and the eyes' colour. Each vector keeps
-# its cat's colouring from epoch 2 on. (JPEG frames keep the notebook small.)
+# them): after epoch 1, grey noise with a fine grid; after epoch 2, murky, blurred patches of light
+# and dark fur, no eyes yet; after epoch 5, faces with eyes, a nose and each cat's colouring, still
+# blotchy; by epochs 10 and 11, smoother fur, sharper eyes and stripes, the two epochs differing only
+# in details. Each vector keeps its cat's colouring from epoch 5 on. (JPEG frames keep the notebook
+# small.)
 
 # %% tags=["nbval-ignore-output"]
 if recorder.frames:
@@ -576,11 +580,11 @@ if recorder.frames:
 # (the floor a perfect generator would reach; their KID, about 0, is drawn at $10^{-2}$ because a log axis
 # has no 0) and lightly damaged ones.
 #
-# In this run both scores fall steeply for three epochs (Fréchet distance 61.41, 14.17, 5.28: below
-# the blur-1 reference from epoch 3 on), then slowly and not steadily: bumps at epochs 7, 9 and
-# 13-14, where the samples got worse for an epoch, before the last three epochs fall to 0.91 (KID
-# 93.94), below the light-noise reference. Read one epoch's score as a noisy estimate, and the trend
-# over several epochs as the signal.
+# In this run both scores fall after every epoch: steeply at first (Fréchet distance 74.40, 57.07,
+# 25.75, 11.80 after epochs 1 to 4; below the blur-1 reference, 6.61, from epoch 5 on), then more
+# slowly, to 0.68 (KID 56.41) after epoch 11, below the light-noise reference (1.39) from epoch 9 on.
+# Runs with faster learning rates had epochs where the samples got worse for a while (the benchmarks).
+# Read one epoch's score as a noisy estimate, and the trend over several epochs as the signal.
 
 # %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
@@ -665,14 +669,15 @@ for name, x in sets.items():
           f"Fréchet distance {feat['frechet_distance']:6.2f}  (N = {N_SWD})")
 
 # %% [markdown]
-# In this run, the Fréchet distance cannot tell the two generators apart (1.05 for 20 minutes, 1.07
-# for 40, at N = 1,000), though the grids above differ at a glance: the shipped faces have sharper
-# eyes and clearer fur. The patch distances can: a mean of 38.2 for this run against 16.2 for the
-# shipped generator, and at every scale (finest 40.8 against 18.4). Two sets of real faces score
-# 9.7, the floor at this N; real faces blurred by 1 pixel score 83.9 at the finest scale but about
-# real faces' values at the coarsest, as a blur should. This run's 32-pixel level (45.8) is even
-# above the blurred faces' (27.1): what 20 minutes leave unfinished is mid-sized structure, the
-# shape of eyes, nose and ear edges, more than fine texture.
+# In this run, the Fréchet distance even prefers the 20-minute generator (0.65, against 0.98 for the
+# 40-minute one, at N = 1,000), though the grids above differ at a glance: the shipped faces have
+# sharper eyes, cleaner fur and fewer smeared faces. The patch distances side with the eye: a mean of
+# 46.1 for this run against 33.0 for the shipped generator, and lower at every scale (finest 54.0
+# against 47.9). Two sets of real faces score 9.7, the floor at this N; real faces blurred by 1 pixel
+# score 83.9 at the finest scale but about real faces' values at the coarsest, as a blur should. This
+# run's 32-pixel level (46.7) is even above the blurred faces' (27.1), and the shipped generator's
+# (24.8) below it: what 20 minutes leave unfinished is mid-sized structure, the shape of eyes, nose
+# and ear edges, more than fine texture.
 
 # %% [markdown]
 # ### Failure modes to look for (and what this run shows)
@@ -694,17 +699,17 @@ for name, x in sets.items():
 #   better: the two networks chase each other. A lower learning rate or $\beta_1 = 0.5$ (used here)
 #   calms it.
 #
-# **What the committed run shows.** A short first spike of the generator loss, gone within the first
-# hundred steps; then the slowly growing edge of the discriminator: by epoch means $D(x)$ 0.62, 0.84
-# and 0.89 and $D(G(z))$ 0.39, 0.16 and 0.11 at epochs 1, 10 and the partial 18th, with the
-# generator's loss rising from 3.00 to 5.23, while the samples kept improving (the scores of the
-# quality plot, the animation). Neither output reaches 0 or 1, and no jump. No collapse: two
-# generated faces differ by 0.303 on average against 0.352 for two real ones (ratio 0.86), and the
-# grid varies in fur colour, pattern and pose. The oscillation of the scores (epochs 7, 9, 13-14) is
-# the one sign of the two networks chasing each other. The checkerboard of the transposed
-# convolutions is plain after epoch 1 (the animation's still) and no longer visible in the final
-# grids at this size. What 20 minutes do not reach is the shipped generator's sharpness: softer eyes,
-# muddier fur, and several of the 64 faces dim or smeared.
+# **What the committed run shows.** A rough start: in the first few hundred steps the generator's
+# loss spikes while $D(x)$ nears 1 and $D(G(z))$ nears 0, and both recover within the first epoch.
+# Then a steady balance: by epoch means $D(x)$ 0.89, 0.86 and 0.87 and $D(G(z))$ 0.11, 0.14 and 0.13
+# at epochs 1, 7 and the partial 12th, the generator's loss between 4.64 and 5.88, while the samples
+# kept improving (the scores of the quality plot, the animation). After the start neither output
+# nears 0 or 1, and no jump. No collapse: two generated faces differ by 0.340 on average against
+# 0.352 for two real ones (ratio 0.97), and the grid varies in fur colour, pattern and pose. No
+# oscillation either: the scores fell after every epoch. The checkerboard of the transposed
+# convolutions is plain after epoch 1 (the animation's still) and gone by epoch 5. What 20 minutes do
+# not reach is the shipped generator's sharpness: softer eyes, paler and muddier fur, and several of
+# the 64 faces dim or smeared.
 
 # %% [markdown]
 # ## 7. Summary
@@ -714,9 +719,9 @@ for name, x in sets.items():
 #   back to one logit; batch norm, ReLU/LeakyReLU, no pooling, no biases.
 # * Data in $[-1, 1]$ to match $\tanh$; DCGAN initialisation $\mathcal{N}(0, 0.02^2)$; Adam with
 #   $\beta_1 = 0.5$.
-# * On a small budget, count updates, not epochs: narrower networks, a smaller batch, faster learning
-#   rates and a weight average of the generator drew cats where the article's recipe drew washed-out
-#   blobs in the same 20 minutes.
+# * On a small budget, count updates, not epochs: narrower networks, a smaller batch and a weight
+#   average of the generator drew cats where the article's recipe drew washed-out blobs in the same
+#   20 minutes.
 # * Read every score against references at the same sample count (real faces, damaged faces), and
 #   use a second measure once the first flattens.
 # * Speed comes from the input pipeline as much as from the GPU: decode once, keep the tensor on the

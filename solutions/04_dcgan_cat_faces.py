@@ -3,7 +3,7 @@
 Trains `dcgan-cats` as the recipe says (beta1 = 0.5) and a variant with beta1 = 0.9 for the same
 number of epochs, and prints, per epoch, the discriminator's mean outputs D(x) and D(G(z)) and the
 cat-face scores of 2,000 samples (`helpers.cat_scores`, lower is better). Meant for a GPU
-(Colab, Kaggle): on a 2-core CPU an epoch takes about three minutes. Run it as
+(Colab, Kaggle): on a 2-core CPU an epoch takes about two minutes. Run it as
 
     python solutions/04_dcgan_cat_faces.py --epochs 5
 

@@ -49,7 +49,7 @@ def test_the_series_recipe_is_the_articles_networks_at_half_the_width() -> None:
     setup = build(series, "cpu", images=standin_cat_faces(64))
     convs = [m for m in setup.G.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert [c.out_channels for c in convs] == [256, 128, 64, 32, 3]
-    assert (series.batch_size, series.lr_g, series.lr_d, series.ema_decay) == (32, 1e-3, 5e-4, 0.999)
+    assert (series.batch_size, series.lr_g, series.lr_d, series.ema_decay) == (32, 2e-4, 2e-4, 0.999)
     assert setup.G_ema is not None and next(iter(setup.data)).shape == (32, 3, 64, 64)
     assert (series.latent_dim, series.betas, series.noise) == (article.latent_dim, article.betas, article.noise)
     assert "article-dcgan-cats" in series.description  # the old name of the article's recipe says the new one
