@@ -743,7 +743,7 @@ for name, x in sets.items():
 #    [`solutions/04_dcgan_cat_faces.py`](../solutions/04_dcgan_cat_faces.py).)
 # 3. **The article's recipe.** Train `build(ARTICLE, device, images=images)` for the same budget
 #    (`MAX_SECONDS`). How many steps does it get, how do its samples and scores compare, and which of the
-#    four changes of section 4 would you undo first to see which matters most?
+#    three changes of section 4 would you undo first to see which matters most?
 # 4. **Label smoothing.** `setup.fit(..., real_label=0.9)` trains $D$ towards a target below 1 on real images.
 #    Does it change $D(x)$, and the samples? (Notebook 05 measures it.)
 # 5. **Latent arithmetic.** Find three seeds whose cats share a feature (say, white fur) and three

@@ -20,8 +20,8 @@
 #    correlation printed, next to the standard DCGAN's losses over the same training;
 # 6. the price: WGAN-GP against the series' DCGAN at equal CPU time and at equal generator steps.
 #
-# **Committed outputs:** full settings on a 2-core x86-64 CPU with AVX512-BF16 (no GPU, nothing
-# else running): 7.4 minutes for the whole notebook (the last cell prints it). With
+# **Committed outputs:** full settings on a 2-core x86-64 CPU (AMD EPYC without AVX-512; no GPU,
+# nothing else running): 8.0 minutes for the whole notebook (the last cell prints it). With
 # `GAN_FAST=1` it trains for seconds and runs in about a minute; the assertions about quality are
 # then skipped (it says so).
 
@@ -186,7 +186,7 @@ plt.show()
 # $\pm c$ it can represent little more than a pattern of signs: capacity lost. A larger $c$ lets the gradients
 # explode through the layers, a smaller one makes them vanish (the WGAN-GP paper, figure 1).
 #
-# The critic with the penalty keeps its weights spread. Its slope, 1.600 on average, is near the bound rather
+# The critic with the penalty keeps its weights spread. Its slope, 1.599 on average, is near the bound rather
 # than far below it, and above it: the penalty is a soft constraint, which the critic trades against a wider
 # score gap (a larger $\lambda$ holds it closer to 1).
 #
@@ -267,7 +267,7 @@ assert same
 # %% [markdown]
 # ## 7. Training, with the critic's estimate and the Fréchet distance side by side
 # Now the recipe, trained with `fit` for a time budget. After every epoch (on these 32,000 digits an epoch
-# is 100 generator steps) a callback scores 1,000 samples of the latest generator with the Fréchet distance
+# is $32000 / (5 \cdot 64) = 100$ generator steps) a callback scores 1,000 samples of the latest generator with the Fréchet distance
 # of notebook 05; the history holds the critic's mean scores of each step, so the estimate of each epoch is
 # the mean of $D(x) - D(G(z))$ over its steps. The same seconds then train the series' standard DCGAN,
 # `dcgan-mnist` (notebook 03), with the same callback, for the comparisons of sections 8 and 9.
@@ -350,14 +350,15 @@ else:
     assert estimate[-1] < estimate[0] and fd[-1] < fd[0]
 
 # %% [markdown]
-# Over this run the critic's estimate fell from 9.49 in the first epoch to 0.63 in the last, while the
-# Fréchet distance fell from 326.6 to 107.9: a correlation of +0.916 over 12 epochs. Most of the estimate's
-# fall comes in the first few hundred steps, when the critic finds the easy differences; after that the two
-# curves fall slowly together, and the distance's small ups and downs do not show in the estimate, which
-# averages a whole epoch of steps.
+# Over this run the critic's estimate fell from 9.69 in the first epoch to 1.1 in the last, while the
+# Fréchet distance fell from 321.1 to 154.9: a correlation of +0.988 over 4 epochs. Most of the estimate's
+# fall comes in the first two hundred steps, when the critic finds the easy differences; after that the
+# two curves fall slowly together. Four epochs are few points for a correlation: a longer run (exercise 4)
+# shows whether the estimate also follows the distance's small ups and downs, which it cannot resolve
+# within an epoch, since it averages a whole epoch of steps.
 #
-# The DCGAN's losses moved over its run too: its generator loss fell with the Fréchet distance (+0.952) and its
-# discriminator loss rose (-0.880). A correlation over one run does not tell the two kinds of curve apart;
+# The DCGAN's losses moved over its run too: its generator loss fell with the Fréchet distance (+0.949) and its
+# discriminator loss rose (-0.998). A correlation over one run does not tell the two kinds of curve apart;
 # what they measure does. The estimate is a distance between the two sets of images: it has a scale (it
 # would reach 0 for samples that no slope-bounded critic can tell from real digits), and a lower value means
 # closer samples. The standard losses measure the two networks against each other: the same samples give a
@@ -395,13 +396,13 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# At equal time the standard DCGAN wins clearly: in 210 s it made 9,167 generator steps to the WGAN's
-# 1,231, and its averaged generator scores a Fréchet distance of 43.94 against 100.00. Per generator step
-# the two are about level: after 1,200 steps the WGAN's latest generator scores 107.86, the DCGAN's 114.80
-# after 1,500. A WGAN-GP step costs 171 ms here against 23 ms: five critic updates, each with the penalty's
-# second backward pass, in float32. The grids agree with the scores: the WGAN's digits are recognisable
-# but more of their strokes are broken or smeared. So on MNIST and a CPU's budget the gradient penalty
-# buys a training curve you can read, not a better generator sooner. What the WGAN-GP paper reports beyond
+# At equal time the standard DCGAN wins clearly: in 210 s it made 2,607 generator steps to the WGAN's
+# 420, and its averaged generator scores a Fréchet distance of 90.68 against 184.16. Per generator step
+# the WGAN is ahead this early: after 400 steps its latest generator scores 154.92, the DCGAN's 266.65
+# after 500. But a WGAN-GP step costs 500 ms here against 81 ms: five critic updates, each with the
+# penalty's second backward pass, in float32. The grids agree with the scores: the WGAN's digits are
+# mostly recognisable, but more of their strokes are broken or smeared. So on MNIST and a CPU's budget the
+# gradient penalty buys a training curve you can read, not a better generator sooner. What the WGAN-GP paper reports beyond
 # that, stable training of many architectures where the standard loss fails, is outside this budget.
 #
 # ## Summary
