@@ -33,14 +33,14 @@ ARMS = ("article", "article + weight average")
 def train(out: Path, epochs: int, n: int, seed: int) -> None:
     """Train for ``epochs``, saving both arms' samples and the training time after each epoch."""
     recipe = dataclasses.replace(RECIPES["article-dcgan-cats"], name="dcgan-cats-ema", ema_decay=0.999)
-    setup = build(recipe, "cpu", seed=seed)
+    setup = build(recipe, "cpu", seed=seed, precision="auto")
     clock = {"start": time.perf_counter(), "paused": 0.0}
     log: list[dict] = []
 
     def save(end: EpochEnd) -> None:
         t0 = time.perf_counter()
         arrays = {}
-        for arm, G in zip(ARMS, (end.G, setup.G_ema.module)):
+        for arm, G in zip(ARMS, (setup.G, setup.G_ema)):
             images = draw_samples(G, setup.noise, n, seed=seed + 1)
             arrays[arm] = (images * 255).round().to(torch.uint8).numpy()
         np.savez(out / f"samples_epoch{end.epoch}.npz", **arrays)

@@ -7,7 +7,7 @@
 Each variant is a ``dataclasses.replace`` of ``BASE`` (the untuned variant of the article's recipe: widths 32,
 batch 64, a 0.999 weight average). Quality per *step* does not depend on the machine, so the search can run
 beside other work; the seconds per step (printed, training only) are valid when the variant ran alone, and
-convert steps into CPU time. Every ``--every`` steps the averaged generator (``setup.generator``) draws
+convert steps into CPU time. Every ``--every`` steps the averaged generator (``setup.G_ema``) draws
 ``--samples`` images from the same seeded noise; they are scored by ``helpers.cat_scores`` and by the patch
 distance to as many held-out real faces (``helpers.sliced_wasserstein``), and kept as uint8 in
 ``OUT/VARIANT/step{k}-ema{decay}.npy`` (``OUT/VARIANT-seed{s}/`` for ``--seed s`` other than 0; git-ignored
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import build, cat_scores, draw_samples, load_cat_faces, sliced_wasserstein, train_step
+from helpers import build, cat_scores, draw_samples, load_cat_faces, sliced_wasserstein
 from helpers.models import DCGANDiscriminator, DCGANGenerator
 from helpers.recipes import RECIPES
 from helpers.sampling import generator_ema, recalibrate_batch_norm
@@ -67,14 +67,14 @@ VARIANTS: dict[str, dict] = {
     "series-d2.5e-4": {"lr_g": 1e-3, "lr_d": 2.5e-4, "batch_size": 32},  # D at a quarter of G's rate
     # round 4, on series-d2.5e-4: slower rates for both, and one-sided label smoothing of D's real target
     "series-g5e-4-d2.5e-4": {"lr_g": 5e-4, "lr_d": 2.5e-4, "batch_size": 32},
-    "series-d2.5e-4-smooth": {"lr_g": 1e-3, "lr_d": 2.5e-4, "batch_size": 32, "real_label": 0.9},
+    "series-d2.5e-4-smooth": {"lr_g": 1e-3, "lr_d": 2.5e-4, "batch_size": 32, "real_target": 0.9},
 }
 
 
 def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float], seed: int = 0) -> None:
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
-    setup = build(recipe, "cpu", seed=seed)
-    step = setup.step_options()
+    setup = build(recipe, "cpu", seed=seed, precision="auto")
+    step = setup.step()
     # more weight averages of the same run (cheap: a copy of G each), scored beside the recipe's own
     averages = {recipe.ema_decay: setup.G_ema} | {d: generator_ema(setup.G, d) for d in decays if d != recipe.ema_decay}
     faces = load_cat_faces()
@@ -87,7 +87,7 @@ def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float
     while done < steps:
         for real_batch in setup.data:
             t0 = time.perf_counter()
-            train_step(setup.G, setup.D, real_batch, setup.noise, setup.opt_g, setup.opt_d, **step)
+            step(real_batch)
             for average in averages.values():
                 if average is not setup.G_ema:
                     average.update_parameters(setup.G)
@@ -125,14 +125,14 @@ def run(name: str, steps: int, every: int, n: int, out: Path, decays: list[float
 def rate(name: str, steps: int = 40, warmup: int = 10) -> dict:
     """Seconds per training step of ``name``, timed over ``steps`` after ``warmup`` (run alone: it is a timing)."""
     recipe = dataclasses.replace(BASE, name=f"sweep-{name}", **VARIANTS[name])
-    setup = build(recipe, "cpu", seed=0, limit=(warmup + steps) * recipe.batch_size)
-    step = setup.step_options()
+    setup = build(recipe, "cpu", seed=0, limit=(warmup + steps) * recipe.batch_size, precision="auto")
+    step = setup.step()
     batches = iter(setup.data)
     for _ in range(warmup):
-        train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)
+        step(next(batches))
     t0 = time.perf_counter()
     for _ in range(steps):
-        train_step(setup.G, setup.D, next(batches), setup.noise, setup.opt_g, setup.opt_d, **step)
+        step(next(batches))
     return {"variant": name, "seconds_per_step": round((time.perf_counter() - t0) / steps, 4)}
 
 

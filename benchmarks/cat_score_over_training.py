@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from helpers import cat_scores, draw_samples, get_recipe, load_cat_faces, load_generator, sliced_wasserstein
-from helpers.sampling import make_noise
+from helpers.sampling import Noise
 from helpers.scores.cats import distorted_sets, held_out_split
 
 
@@ -31,7 +31,7 @@ def samples_of(path: Path, recipe: str, n: int) -> torch.Tensor:
         return torch.from_numpy(np.load(path))[:n]
     spec = get_recipe(recipe)
     G = load_generator(spec.networks()[0], path, recipe=recipe, settings=spec.settings())
-    return (draw_samples(G, make_noise(spec.latent_dim, "cpu", spec.noise), n, seed=7) * 255).round().to(torch.uint8)
+    return (draw_samples(G, Noise(spec.latent_dim, "cpu", spec.noise), n, seed=7) * 255).round().to(torch.uint8)
 
 
 def main() -> None:

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from helpers import fit, get_device
+from helpers import fit, get_device, train_step
+from helpers.data import load_dataset
 from helpers.health import HEALTH_D_WINS, HEALTH_EVERY, HEALTH_LOSS_G_LIMIT
 from helpers.models import MLPDiscriminator
-from helpers.recipes import RECIPES, build, load_dataset
+from helpers.recipes import RECIPES, build
 
 STEPS_PER_EPOCH = 250
 KEYS = ("loss_g", "d_real", "d_fake")
@@ -40,7 +41,7 @@ def train(
     images: torch.Tensor,
 ) -> dict:
     """Train recipe ``name`` (optionally with notebook 05's changes); per-step statistics and epoch ends."""
-    setup = build(name, device, seed=0, images=images)
+    setup = build(name, device, seed=0, images=images, precision="auto")
     G, D, opt_g, opt_d = setup.G, setup.D, setup.opt_g, setup.opt_d
     if d_dropout is not None:
         torch.manual_seed(1)
@@ -48,22 +49,15 @@ def train(
         opt_d = torch.optim.Adam(D.parameters(), lr=setup.recipe.lr_d, betas=setup.recipe.betas)
     if lr_g_factor != 1.0:
         opt_g = torch.optim.Adam(G.parameters(), lr=setup.recipe.lr_g * lr_g_factor, betas=setup.recipe.betas)
-    history = fit(
-        G,
-        D,
-        setup.data,
-        opt_g,
-        opt_d,
-        setup.noise,
-        epochs=epochs,
-        health=False,
-        progress=False,
-        saturating=saturating,
-        precision=setup.precision,
-        ema=setup.G_ema,
-    )
+
+    def step(real: torch.Tensor) -> dict[str, torch.Tensor]:
+        options = {"precision": setup.precision, "saturating": saturating, "G_ema": setup.G_ema}
+        return train_step(G, D, real, setup.noise, opt_g, opt_d, **options)
+
+    state = {"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d, "G_ema": setup.G_ema}
+    history = fit(step, setup.data, state=state, epochs=epochs, health=False, progress=False)
     return {
-        "stats": np.array([getattr(history, k) for k in KEYS], dtype=np.float32),
+        "stats": np.array([history[k] for k in KEYS], dtype=np.float32),
         "epoch_end_step": np.array(history.epoch_end_step),
     }
 

@@ -35,11 +35,13 @@ def train_and_score(
     """
     if each_epoch and seconds is not None:
         raise ValueError("each_epoch=True needs an epoch budget, not seconds: scoring would eat into the time")
-    setup = build(recipe, device, seed=seed)
+    setup = build(recipe, device, seed=seed, precision="auto")
     curve: list[dict] = []
 
     def score() -> dict:
-        return mnist_scores(draw_samples(setup.generator, setup.noise, n_samples, seed=seed + 1))
+        return mnist_scores(
+            draw_samples(setup.G if setup.G_ema is None else setup.G_ema, setup.noise, n_samples, seed=seed + 1)
+        )
 
     def score_epoch(end: EpochEnd) -> None:
         curve.append(

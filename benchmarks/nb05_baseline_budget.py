@@ -9,7 +9,7 @@ steps an epoch), 5,000 samples scored, the blurred-digits reference (the noteboo
 of 5,000 real training digits) scored the same way.
 
 ``curve`` trains the healthy recipe and scores, every ``--every`` steps, both the latest generator
-``setup.G`` and the weight average ``setup.generator``; it prints one row per checkpoint.
+``setup.G`` and the weight average ``setup.G_ema``; it prints one row per checkpoint.
 ``experiments`` trains every experiment of the notebook's section 6 at ``--epochs`` epochs for one seed
 and prints, for each run, the scores of both generators, the statistics ``run_table`` shows, and, for
 the remedies of section 6.4, the factor by which each lowers the failing run's Fréchet distance.
@@ -55,7 +55,7 @@ def curve(seed: int, steps: int, every: int) -> None:
         if end.history.steps % every:
             return
         fd = {}
-        for name, G in (("latest", setup.G), ("average", setup.generator)):
+        for name, G in (("latest", setup.G), ("average", setup.G_ema)):
             fd[name] = mnist_scores(draw_samples(G, setup.noise, N_SCORE))
         print(
             f"{seed:>4} {end.history.steps:>6} {fd['latest']['frechet_distance']:9.1f} "
@@ -77,7 +77,7 @@ def experiments(seed: int, epochs: int, only: list[str], score_at: list[int]) ->
         "strong D": (strong_d, False),
         "strong D + saturating": (strong_d, True),
         "G 10x faster": (dataclasses.replace(recipe, lr_g=10 * recipe.lr_g), False),
-        "+ label smoothing 0.9": (dataclasses.replace(strong_d, real_label=0.9), True),
+        "+ label smoothing 0.9": (dataclasses.replace(strong_d, real_target=0.9), True),
         "+ spectral norm in D": (with_discriminator(strong_d, spectral_norm=True), True),
         "+ instance noise 0.3": (with_discriminator(strong_d, input_noise=0.3), True),
         "+ two timescales (D 2x)": (dataclasses.replace(strong_d, lr_d=2 * strong_d.lr_g), True),
@@ -91,7 +91,7 @@ def experiments(seed: int, epochs: int, only: list[str], score_at: list[int]) ->
     def scorer(name: str) -> object:
         def score(end: helpers.EpochEnd, setup: helpers.recipes.Setup) -> None:
             if end.history.steps in score_at or end.history.steps == steps:
-                for which, G in (("latest", setup.G), ("average", setup.generator)):
+                for which, G in (("latest", setup.G), ("average", setup.G_ema)):
                     s = mnist_scores(draw_samples(G, setup.noise, N_SCORE))
                     fd.setdefault(name, {})[end.history.steps, which] = s["frechet_distance"]
                     print(
@@ -117,7 +117,7 @@ def experiments(seed: int, epochs: int, only: list[str], score_at: list[int]) ->
             callbacks=[scorer(name)],
         )
         print(run_table([run], half))
-        print(f"    D(G(z)) over the last half-epoch {window_mean(run.history.d_fake, -half):.4f}", flush=True)
+        print(f"    D(G(z)) over the last half-epoch {window_mean(run.history['d_fake'], -half):.4f}", flush=True)
     print(f"{time.perf_counter() - start:.0f} s in all")
     failing = fd.get("strong D + saturating")
     for name in [n for n in fd if n.startswith("+") and failing]:

@@ -4,7 +4,7 @@
 
 A variant is ``RECIPE[:field=value,...]``: a registered MNIST recipe with some of its
 :class:`helpers.recipes.Recipe` fields replaced (numbers such as ``lr_g``, ``lr_d``,
-``batch_size``, ``real_label``, ``cpu_threads``; ``True``/``False`` for flags).
+``batch_size``, ``real_target``, ``cpu_threads``; ``True``/``False`` for flags).
 Each is trained and scored exactly like ``benchmarks/mnist_gan_quality.py`` does
 (10,000 samples) and printed as one JSON line (``--epochs N --each-epoch``: with the
 score after every epoch). Short runs only rank settings; confirm

@@ -47,8 +47,8 @@ def main() -> None:
         )
         fd = [e["scores"]["frechet_distance"] for e in epochs]
         print("  Fréchet distance by epoch (1,000 samples):", [round(f, 1) for f in fd])
-        if "wasserstein_estimate" in epochs[0]:
-            estimate = [e["wasserstein_estimate"] for e in epochs]
+        if "wasserstein" in epochs[0]:
+            estimate = [e["wasserstein"] for e in epochs]
             print("  critic's estimate by epoch:", [round(e, 3) for e in estimate])
             print(f"  Pearson correlation over {len(epochs)} epochs: {np.corrcoef(estimate, fd)[0, 1]:.3f}")
 

@@ -46,15 +46,14 @@ def main() -> None:
     parser.add_argument("variants", nargs="+")
     args = parser.parse_args()
     for name in args.variants:
-        setup = build(variant(name), "cpu", seed=0)
+        setup = build(variant(name), "cpu", seed=0, precision="auto")
 
         def score(end: EpochEnd, setup: Setup = setup, name: str = name) -> None:
             h = end.history
-            means = h.epoch_means(("d_real", "d_fake"))[-1]
-            estimate = means["d_real"] - means["d_fake"]
+            estimate = h.epoch_means()[-1]["wasserstein"]
             fd = [
                 mnist_scores(draw_samples(g, setup.noise, 2000, seed=1))["frechet_distance"]
-                for g in (setup.G, setup.generator)
+                for g in (setup.G, setup.G_ema)
             ]
             print(
                 f"{name:<24} epoch {end.epoch} step {h.steps:5d} {h.seconds / h.steps:.3f} s/step "

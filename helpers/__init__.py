@@ -8,7 +8,7 @@ from .health import GANHealthWarning, TrainingDiverged
 from .history import History
 from .infra.checkpoint import load_generator
 from .infra.env import FAST, fast_or_full, get_device, seed_everything
-from .infra.pretrained import load_pretrained
+from .loop import EpochEnd, fit
 from .models import (
     ConditionalGenerator,
     DCGANDiscriminator,
@@ -17,12 +17,14 @@ from .models import (
     count_parameters,
     dcgan_init,
 )
+from .pretrained import load_pretrained
 from .recipes import Recipe, build, get_recipe
+from .runtime import describe_runtime
 from .sampling import class_labels, draw_samples, generator_ema, recalibrate_batch_norm, slerp
 from .scores.cats import cat_scores
 from .scores.mnist import conditional_scores, mnist_scores
 from .scores.sliced_wasserstein import sliced_wasserstein
-from .train import EpochEnd, discriminator_step, fit, generator_step, train_step
+from .steps import discriminator_step, generator_step, train_step
 from .viz import (
     SampleRecorder,
     animate,
@@ -41,6 +43,7 @@ __all__ = [
     "fast_or_full",
     "get_device",
     "seed_everything",
+    "describe_runtime",
     # 01, the autoencoder recap: data, batches, the two ranges, a plot, the MNIST scores
     "load_mnist",
     "TensorBatches",

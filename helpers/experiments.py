@@ -19,13 +19,10 @@ from torch import nn
 
 from .health import GANHealthWarning
 from .history import History
+from .loop import EpochEnd
 from .recipes import Recipe, Setup, build
 from .sampling import draw_samples
 from .scores.mnist import mnist_scores
-from .train import EpochEnd
-
-#: Which generator :func:`train_run` scores: the latest weights, or the moving average of G's weights.
-GENERATORS = ("latest", "average")
 
 
 @dataclass
@@ -87,19 +84,16 @@ def train_run(
     seed: int = 0,
     device: torch.device | str = "cpu",
     saturating: bool = False,
-    generator: str = "average",
     callbacks: Sequence[Callable[[EpochEnd, Setup], None]] = (),
 ) -> tuple[Run, Setup]:
     """Build ``variant`` (``helpers.build``, seeded with ``seed``) on ``images``, train it ``epochs`` passes over them
-    with ``Setup.fit``, and score ``n_score`` samples of ``generator`` ("average": the moving average of G's weights,
-    ``setup.generator``; "latest": ``setup.G``).
+    with ``Setup.fit``, and score ``n_score`` samples of the network it samples from (the moving average of G's
+    weights, ``setup.G_ema``, when the recipe keeps one, else ``setup.G``).
 
     ``images``: uint8 ``(N, C, H, W)``, one epoch is ``N // batch_size`` steps. ``saturating`` picks the minimax
     generator loss. Each callback gets the epoch's :class:`helpers.EpochEnd` and the set-up (to score mid-run).
-    Returns the run's record and its set-up (to continue training). ``ValueError`` for another ``generator``.
+    Returns the run's record and its set-up (to continue training).
     """
-    if generator not in GENERATORS:
-        raise ValueError(f"generator must be one of {GENERATORS}, got {generator!r}")
     setup = build(variant, device, seed=seed, images=images)
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -115,7 +109,7 @@ def train_run(
         if not issubclass(w.category, GANHealthWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     health = [_one_line(str(w.message)) for w in caught if issubclass(w.category, GANHealthWarning)]
-    samples = draw_samples(setup.generator if generator == "average" else setup.G, setup.noise, n_score)
+    samples = draw_samples(setup.G if setup.G_ema is None else setup.G_ema, setup.noise, n_score)
     return Run(name, history, samples, mnist_scores(samples), seconds, health), setup
 
 
@@ -150,8 +144,8 @@ def run_table(runs: Sequence[Run], window: int) -> str:
         h = run.history
         lines.append(
             f"{run.name:<30} {run.scores['frechet_distance']:8.1f} {run.scores['effective_classes']:8.2f} "
-            f"{window_mean(h.d_real, -window):6.3f} {window_mean(h.d_fake, -window):8.4f} "
-            f"{window_mean(h.grad_norm_g, 0, window):15.3g} {window_mean(h.grad_norm_g, -window):13.3g} "
+            f"{window_mean(h['d_real'], -window):6.3f} {window_mean(h['d_fake'], -window):8.4f} "
+            f"{window_mean(h['grad_norm_g'], 0, window):15.3g} {window_mean(h['grad_norm_g'], -window):13.3g} "
             f"{run.seconds:5.0f}s"
         )
         lines += [f"{'':<4}health warning: {message}" for message in run.warnings]

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import torch
 
-from .history import STEP_KEYS, History
+from .history import History
 
 #: Health checks run on windows of this many steps (one device sync per window).
 HEALTH_EVERY = 100
@@ -58,34 +59,42 @@ class TrainingDiverged(FloatingPointError):
 
 
 class HealthMonitor:
-    """Checks on windows of per-step statistics (rows ordered as :data:`STEP_KEYS`).
+    """Checks on windows of per-step statistics, the columns named as a step returns them (:data:`STEP_KEYS`).
 
-    ``scaled=True`` says a float16 gradient scaler guards the updates: it skips the steps whose
-    gradients overflow (their gradient norms are inf or NaN) and lowers its scale, which is normal,
-    so there only non-finite *losses* or a scale below :data:`HEALTH_MIN_LOSS_SCALE` mean divergence.
-    Without a scaler a non-finite gradient norm is divergence too (that update wrote NaNs into the
-    weights). Divergence raises :class:`TrainingDiverged`; each kind of trend warning
-    (:class:`GANHealthWarning`) is issued at most once, and not before step :data:`HEALTH_WARMUP`.
-    ``critic=True`` (a Wasserstein critic, :mod:`helpers.wgan`) checks for divergence only: the trend
-    warnings read D's probabilities and the non-saturating loss, which a critic's scores are not.
+    Divergence raises :class:`TrainingDiverged`: a non-finite value in a step's statistics, or a float16 gradient
+    scale below :data:`HEALTH_MIN_LOSS_SCALE`. Where float16 gradient scalers guard the updates, they skip the
+    steps whose gradients overflow (their gradient norms are inf or NaN) and lower their scale, which is normal, so
+    there only non-finite *losses* count; without one, a non-finite gradient norm is divergence too (that update
+    wrote NaNs into the weights). Each kind of trend warning (:class:`GANHealthWarning`) is issued at most once,
+    and not before step :data:`HEALTH_WARMUP`; they read D's probabilities (``d_real``, ``d_fake``) and the
+    generator loss, so a Wasserstein critic's steps (which record ``wasserstein``) get the divergence checks only.
+    ``saturating=True`` says the generator loss is the minimax one, whose size means something else.
     """
 
-    def __init__(self, saturating: bool = False, scaled: bool = False, critic: bool = False) -> None:
-        self.saturating, self.scaled, self.critic = saturating, scaled, critic
+    def __init__(self, saturating: bool = False) -> None:
+        self.saturating = saturating
         self.warned: set[str] = set()
 
-    def check(self, window: torch.Tensor, first_step: int, history: History, loss_scale: float | None = None) -> None:
-        """Inspect ``window`` (steps x len(STEP_KEYS), on the CPU) that starts at global step ``first_step``.
+    def check(
+        self,
+        window: torch.Tensor,
+        keys: Sequence[str],
+        first_step: int,
+        history: History,
+        loss_scales: Sequence[float] = (),
+    ) -> None:
+        """Inspect ``window`` (steps x len(keys), on the CPU) that starts at global step ``first_step``.
 
-        ``loss_scale`` is the gradient scaler's current scale, when there is one. Raises
+        ``loss_scales``: the current scales of the float16 gradient scalers (none: no scaler at work). Raises
         :class:`TrainingDiverged` (carrying ``history``) on divergence; warns on a failing trend.
         """
         if not len(window):
             return
-        self._check_divergence(window, first_step, history, loss_scale)
-        if self.critic or len(window) < HEALTH_EVERY // 2 or first_step < HEALTH_WARMUP:  # no trend to read
+        stats = dict(zip(keys, window.T))
+        self._check_divergence(stats, first_step, history, loss_scales)
+        trend = {"d_real", "d_fake", "loss_g"} <= set(stats) and "wasserstein" not in stats
+        if not trend or len(window) < HEALTH_EVERY // 2 or first_step < HEALTH_WARMUP:  # no trend to read
             return
-        stats = dict(zip(STEP_KEYS, window.T))
         last = first_step + len(window) - 1
         d_real, d_fake = float(stats["d_real"].mean()), float(stats["d_fake"].mean())
         if d_real > HEALTH_D_WINS and d_fake < 1 - HEALTH_D_WINS:
@@ -93,7 +102,7 @@ class HealthMonitor:
                 "d_wins",
                 f"steps {first_step}-{last}: D(x) = {d_real:.3f} and D(G(z)) = {d_fake:.4f} "
                 "on average: the discriminator is winning outright, so the generator learns little. Try "
-                "a lower discriminator learning rate, one-sided label smoothing (real_label=0.9), "
+                "a lower discriminator learning rate, one-sided label smoothing (real_target=0.9), "
                 f"instance noise or spectral normalisation in D. {_SEE_05}",
             )
         loss_g = float(stats["loss_g"].mean())
@@ -106,24 +115,24 @@ class HealthMonitor:
             )
 
     def _check_divergence(
-        self, window: torch.Tensor, first_step: int, history: History, loss_scale: float | None
+        self, stats: dict[str, torch.Tensor], first_step: int, history: History, loss_scales: Sequence[float]
     ) -> None:
-        watched = [STEP_KEYS.index(k) for k in STEP_KEYS if k.startswith("loss") or not self.scaled]
-        finite = torch.isfinite(window[:, watched]).all(1)
+        watched = [v for k, v in stats.items() if k.startswith("loss") or not loss_scales]
+        finite = torch.stack(watched, 1).isfinite().all(1)
         if not bool(finite.all()):
             bad = int((~finite).nonzero()[0])
-            row = dict(zip(STEP_KEYS, window[bad].tolist()))
+            row = ", ".join(f"{k} {float(v[bad]):.4g}" for k, v in stats.items())
             raise TrainingDiverged(
-                f"Training diverged at step {first_step + bad}: loss D {row['loss_d']}, loss G {row['loss_g']}, "
-                f"grad norms D {row['grad_norm_d']:.3g}, G {row['grad_norm_g']:.3g}. Stopped.",
+                f"Training diverged at step {first_step + bad}: {row}. Stopped.",
                 history,
                 "Try a lower learning rate, spectral normalisation in D, or checking the data for NaNs. " + _SEE_05,
             )
-        if loss_scale is not None and not (loss_scale >= HEALTH_MIN_LOSS_SCALE and math.isfinite(loss_scale)):
+        low = [s for s in loss_scales if not (s >= HEALTH_MIN_LOSS_SCALE and math.isfinite(s))]
+        if low:
+            last = first_step + len(next(iter(stats.values()))) - 1
             raise TrainingDiverged(
-                f"Training diverged by step {first_step + len(window) - 1}: the float16 gradient scale fell to "
-                f"{loss_scale:.3g}, so the gradients overflow float16 at every step and no update is applied. "
-                "Stopped.",
+                f"Training diverged by step {last}: a float16 gradient scale fell to {low[0]:.3g}, so the "
+                "gradients overflow float16 at every step and no update is applied. Stopped.",
                 history,
                 "Train in float32 (precision='fp32', CLI --precision fp32) or with a lower learning rate. " + _SEE_05,
             )

@@ -3,23 +3,25 @@
 A recipe fixes everything that decides the result: dataset, networks, latent
 distribution, optimizers, batch size and CPU thread count. Notebooks build their
 models from the same recipes, so a CLI run and a notebook run are the same experiment.
+:func:`build` makes a recipe concrete (a :class:`Setup`); :meth:`Setup.fit` trains it with :func:`helpers.fit`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import torch
 from torch import nn
-from torch.optim.swa_utils import AveragedModel
 
-from .data import DATASETS, BadDataError, TensorBatches
+from .data import DATASETS, BadDataError, TensorBatches, load_dataset, load_labelled_dataset
+from .health import HealthMonitor
 from .history import History
-from .infra.env import Precision, choose_precision
+from .infra.precision import Precision, choose_precision
+from .loop import EpochEnd, fit
 from .models import (
     ArticleDCGANDiscriminator,
     ArticleDCGANGenerator,
@@ -32,9 +34,9 @@ from .models import (
     dcgan_init,
     layer_widths,
 )
-from .sampling import Noise, eval_mode, generator_ema, make_noise
-from .train import fit
-from .wgan import WGANGP
+from .sampling import Noise, eval_mode, generator_ema, recalibrate_batch_norm
+from .steps import train_step
+from .wgan import WGANGP, wgan_gp_step
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Recipe:
     lr_g: float
     lr_d: float
     betas: tuple[float, float] = (0.9, 0.999)
+    #: The torch threads the command line trains it with on a CPU (``None``: one per core; see
+    #: :func:`helpers.infra.env.cpu_threads`). A notebook keeps the threads its setup cell chose.
     cpu_threads: int | None = None
     #: Apply the DCGAN initialisation (:func:`helpers.models.dcgan_init`) to both networks.
     dcgan_init: bool = False
@@ -61,12 +65,12 @@ class Recipe:
     #: it measured faster: only together with bf16 autocast on a CPU, not in float32 there and not on CUDA
     #: (the figures: ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed").
     channels_last: bool = False
-    #: On CPUs with native bf16 (:func:`helpers.infra.env.cpu_has_native_bf16`), ``precision="auto"`` trains under
-    #: bf16 autocast: about 2x for the DCGAN. On CUDA the device's default applies
-    #: (:func:`helpers.infra.env.choose_precision`, which takes this preference).
+    #: On CPUs with native bf16 (:func:`helpers.infra.precision.cpu_has_native_bf16`), ``precision="auto"`` trains
+    #: under bf16 autocast: about 2x for the DCGAN. On CUDA the device's default applies
+    #: (:func:`helpers.infra.precision.choose_precision`, which takes this preference).
     cpu_bf16: bool = False
     #: Target for real images in the discriminator loss; below 1 is one-sided label smoothing.
-    real_label: float = 1.0
+    real_target: float = 1.0
     #: Keep an exponential moving average of G's weights with this decay (``None``: none); sample from it.
     ema_decay: float | None = None
     #: A conditional GAN (notebook 06): the networks take class labels ``0..num_classes-1`` too, ``G(z, labels)``
@@ -117,8 +121,8 @@ class Recipe:
         ]
         if self.hflip:
             lines.append("  real images mirrored left-right at random (each with probability 1/2)")
-        if self.real_label != 1.0:
-            lines.append(f"  real label {self.real_label:g} (one-sided label smoothing)")
+        if self.real_target != 1.0:
+            lines.append(f"  real target {self.real_target:g} (one-sided label smoothing)")
         if self.ema_decay:
             lines.append(f"  samples from an average of G's weights, decay {self.ema_decay:g}")
         if self.num_classes:
@@ -348,39 +352,17 @@ _RENAMED = {"seed-gan-mnist": "article-gan-mnist", "seed-dcgan-mnist": "article-
 
 
 def get_recipe(name: str) -> Recipe:
-    """Look a recipe up by name, with the list of names when it is unknown."""
+    """Look a recipe up by name; ``ValueError`` with the list of names when it is unknown."""
     if name in _RENAMED:
-        raise KeyError(f"Recipe {name!r} is now called {_RENAMED[name]!r} (the source article's settings).")
+        raise ValueError(f"Recipe {name!r} is now called {_RENAMED[name]!r} (the source article's settings).")
     if name not in RECIPES:
-        raise KeyError(f"Unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}.")
+        raise ValueError(f"Unknown recipe {name!r}; choose one of: {', '.join(sorted(RECIPES))}.")
     return RECIPES[name]
-
-
-def cpu_cores() -> int:
-    """CPU cores this process may use (the affinity mask: containers and CI often get fewer)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
-
-
-def cpu_threads(recipe: Recipe) -> int:
-    """The torch threads :func:`build` trains ``recipe`` with on a CPU: the recipe's ``cpu_threads``, or one per
-    available core, capped by ``OMP_NUM_THREADS`` when it is set (a user running several jobs side by side sets
-    it, and ``make test`` does for its two parallel workers: ``benchmarks/README.md``, "Test time").
-    Raises ``ValueError`` for an ``OMP_NUM_THREADS`` that is not a positive whole number."""
-    wanted = recipe.cpu_threads or cpu_cores()
-    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if not limit:
-        return wanted
-    if not limit.isdigit() or int(limit) < 1:
-        raise ValueError(f"OMP_NUM_THREADS={limit!r} is not a positive whole number: set it to e.g. 1, or unset it.")
-    return min(wanted, int(limit))
 
 
 @dataclass
 class Setup:
-    """A recipe made concrete on a device: models, optimizers, noise and batches."""
+    """A recipe made concrete on a device: models, optimizers, noise and batches, and the record of the run."""
 
     recipe: Recipe
     G: nn.Module
@@ -389,56 +371,59 @@ class Setup:
     opt_d: torch.optim.Optimizer
     noise: Noise
     data: TensorBatches
-    #: The precision :meth:`fit` trains in, chosen by :func:`build` (``str(setup.precision)`` names it). It
-    #: holds the run's gradient scaler, so the calls of :meth:`fit` on this set-up continue one run.
+    #: The precision the steps compute in (``str(setup.precision)`` names it). It holds the run's gradient
+    #: scalers, so the calls of :meth:`fit` on this set-up continue one run.
     precision: Precision
-    #: The moving average of G's weights (recipes with ``ema_decay``), which :meth:`fit` keeps up to date.
-    G_ema: AveragedModel | None = None
+    #: The run's settings, the one record of them: the recipe's name and :meth:`Recipe.settings`, the seed, the
+    #: image limit and count. Every checkpoint stores it (and the command line's ``run.json``), and a resume
+    #: compares it with the stored one, naming each setting that differs.
+    run: dict
+    #: The moving average of G's weights (recipes with ``ema_decay``), which the step updates and samples are
+    #: drawn from; ``None`` without one.
+    G_ema: nn.Module | None = None
 
-    @property
-    def generator(self) -> nn.Module:
-        """The network to draw samples with: the averaged generator when there is one, else ``G``."""
-        return self.G_ema.module if self.G_ema is not None else self.G
+    def step(self, *, saturating: bool = False) -> Callable[[object], dict[str, torch.Tensor]]:
+        """The recipe's training step on one batch as :attr:`data` yields it (images, or ``(images, labels)``):
+        :func:`helpers.train_step` (``saturating``: the minimax generator loss) or, for a WGAN-GP recipe,
+        :func:`helpers.wgan.wgan_gp_step`, with this set-up's networks, optimisers, precision and weight average."""
+        common = {"noise": self.noise, "opt_g": self.opt_g, "opt_d": self.opt_d, "precision": self.precision}
+        common["G_ema"] = self.G_ema
+        if self.recipe.wgan_gp is not None:
+            return partial(wgan_gp_step, self.G, self.D, loss=self.recipe.wgan_gp, **common)
+        step = partial(train_step, self.G, self.D, saturating=saturating, real_target=self.recipe.real_target, **common)
+        if self.data.labels is None:
+            return step
+        return lambda batch: step(batch[0], labels=batch[1])
 
-    def step_options(self) -> dict[str, object]:
-        """The keyword arguments of :func:`helpers.train_step` this recipe was measured with: ``precision``,
-        ``real_label`` and ``ema``. :meth:`fit` passes the same ones, so a loop written around ``train_step``
-        (``train_step(G, D, real, noise, opt_g, opt_d, **setup.step_options())``) trains the recipe as ``fit``
-        does."""
-        return {"precision": self.precision, "real_label": self.recipe.real_label, "ema": self.G_ema}
+    def state(self) -> dict[str, object]:
+        """What :meth:`fit` trains and checkpoints, by name: networks, optimisers, weight average, scalers."""
+        parts = {"G": self.G, "D": self.D, "opt_g": self.opt_g, "opt_d": self.opt_d, "G_ema": self.G_ema}
+        return {k: v for k, v in parts.items() if v is not None} | self.precision.scalers()
 
-    def fit(self, **options: object) -> History:
-        """``helpers.fit`` on this set-up with the recipe's precision and label settings.
+    def recalibrate(self) -> None:
+        """The weight average's batch-norm statistics from its own activations (:func:`helpers.recalibrate_batch_norm`),
+        with labels drawn from the training data for a conditional GAN; :meth:`fit` calls it after every epoch."""
+        labels = None if self.data.labels is None else self.data.draw_labels
+        recalibrate_batch_norm(self.G_ema, self.noise, self.data.batch_size, labels=labels)
 
-        Shorthand for ``fit(G, D, data, opt_g, opt_d, noise, precision=..., real_label=..., ema=..., **options)``,
-        so that no caller trains a recipe with settings other than the ones it was measured with. The
-        recipe's name joins ``run`` (stored in each checkpoint), so resuming another recipe's checkpoint
-        is refused by name; every other setting of the recipe joins it too (:meth:`Recipe.settings`), so
-        resuming a variant that kept its parent's name is refused, naming the setting that differs.
-        """
-        run = {"recipe": self.recipe.name} | (options.pop("run", None) or {}) | self.recipe.settings()
-        options = self.step_options() | {"run": run, "wgan_gp": self.recipe.wgan_gp} | options
-        return fit(self.G, self.D, self.data, self.opt_g, self.opt_d, self.noise, **options)
-
-
-def load_dataset(name: str, limit: int | None = None) -> torch.Tensor:
-    """The training images of ``name`` (a key of the datasets table: "mnist", "cats") as uint8 ``(N, C, H, W)``,
-    0-255, optionally only the first ``limit``. Raises ``ValueError`` for another name."""
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
-    images = DATASETS[name].load()
-    return images[:limit] if limit else images
-
-
-def load_labelled_dataset(name: str, limit: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The training images of ``name`` with their labels, ``(uint8 (N, C, H, W), int64 (N,))``, optionally only
-    the first ``limit``. Raises ``ValueError`` for another name, or a dataset without labels."""
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
-    if DATASETS[name].load_labelled is None:
-        raise ValueError(f"{DATASETS[name].title} has no class labels: a conditional recipe cannot train on it.")
-    images, labels = DATASETS[name].load_labelled()
-    return (images[:limit], labels[:limit]) if limit else (images, labels)
+    def fit(
+        self, *, saturating: bool = False, callbacks: Sequence[Callable[[EpochEnd], None]] = (), **options: object
+    ) -> History:
+        """:func:`helpers.fit` of :meth:`step` on :attr:`data`, checkpointing :meth:`state` with :attr:`run`: the
+        recipe trained as the command line trains it. With a weight average, its batch-norm statistics are
+        re-estimated (:meth:`recalibrate`) before ``callbacks`` see each epoch. ``options``: ``fit``'s
+        ``epochs``, ``max_seconds``, ``checkpoint``, ``resume``, ``progress``, ``health``."""
+        first = [lambda end: self.recalibrate()] if self.G_ema is not None else []
+        if options.get("health", True) is True:
+            options["health"] = HealthMonitor(saturating=saturating)
+        return fit(
+            self.step(saturating=saturating),
+            self.data,
+            state=self.state(),
+            run=self.run,
+            callbacks=[*first, *callbacks],
+            **options,
+        )
 
 
 def _image_shape(G: nn.Module, recipe: Recipe) -> tuple[int, ...]:
@@ -494,27 +479,29 @@ def build(
     recipe: str | Recipe,
     device: torch.device | str = "cpu",
     *,
-    seed: int = 0,
+    seed: int | None = None,
     images: torch.Tensor | None = None,
     limit: int | None = None,
-    precision: str = "auto",
+    precision: str = "fp32",
     labels: torch.Tensor | None = None,
 ) -> Setup:
-    """Seed, set CPU threads, and build everything ``recipe`` (a name, or a :class:`Recipe`) needs on ``device``.
+    """Build everything ``recipe`` (a name, or a :class:`Recipe`) needs on ``device``: networks (with the recipe's
+    initialisation), optimisers, noise, batches, precision, weight average.
 
-    A variant is a ``dataclasses.replace`` of a registered recipe; nothing needs registering.
+    A variant is a ``dataclasses.replace`` of a registered recipe; nothing needs registering. ``seed``: when given,
+    torch's global generator is seeded with it first (the networks' initial weights and the training noise follow
+    from it) and the batch order uses it; ``None`` (the default) leaves the process's random state as the setup
+    cell left it (the batch order then follows ``torch.initial_seed()``). The CPU's thread count is never changed.
 
     ``images`` (uint8 ``(N, C, H, W)``, 0-255) skips loading the dataset (notebooks that already
     hold it pass it in); ``limit`` keeps the first ``limit`` images, of the dataset or of ``images``.
     A conditional recipe (``num_classes`` set) trains on the dataset's labels too (with ``images``, pass their
     ``labels``, int ``(N,)``): the batches yield ``(images, labels)``.
-    CPU threads: :func:`cpu_threads` (the recipe's, or one per core; at most ``OMP_NUM_THREADS`` when set).
-    ``precision``: one of :data:`helpers.infra.env.PRECISIONS`, as :func:`helpers.infra.env.choose_precision` takes
-    it with the recipe's ``cpu_bf16`` (``"auto"``: bf16 on a CPU with native bf16 for recipes with ``cpu_bf16``, else
-    the device's default). Raises ``ValueError`` for a precision the device cannot use, or for fewer than 2
-    images (``limit`` is checked before anything is loaded); :class:`helpers.data.BadDataError` for images that are
-    not uint8
-    ``(N, C, H, W)`` or whose shape is not the one the recipe's generator makes.
+    ``precision``: one of :data:`helpers.infra.precision.PRECISIONS`, float32 unless asked; ``"auto"`` is the
+    recipe's and the device's measured choice (:func:`helpers.infra.precision.choose_precision` with the recipe's
+    ``cpu_bf16``), which the command line takes. Raises ``ValueError`` for a precision the device cannot use, or
+    for fewer than 2 images (``limit`` is checked before anything is loaded); :class:`helpers.data.BadDataError`
+    for images that are not uint8 ``(N, C, H, W)`` or whose shape is not the one the recipe's generator makes.
     """
     recipe = recipe if isinstance(recipe, Recipe) else get_recipe(recipe)
     if limit is not None and limit < 2:
@@ -523,39 +510,41 @@ def build(
             "cannot train); pass limit=None for all of them."
         )
     device = torch.device(device)
-    if device.type == "cpu":
-        torch.set_num_threads(cpu_threads(recipe))
-    torch.manual_seed(seed)
+    chosen = choose_precision(device, precision, cpu_bf16=recipe.cpu_bf16)  # checked before anything is loaded
+    if seed is not None:
+        torch.manual_seed(seed)
     G, D = recipe.networks()
     image_shape = _image_shape(G, recipe)
     if recipe.dcgan_init:
         G.apply(dcgan_init)
         D.apply(dcgan_init)
-    chosen = choose_precision(device, precision, cpu_bf16=recipe.cpu_bf16)  # checked before anything is loaded
     channels_last = recipe.channels_last and device.type == "cpu" and chosen.dtype == torch.bfloat16
     G, D = G.to(device), D.to(device)
     if channels_last:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     images, labels = _training_labels(recipe, images, labels, limit)
+    _check_image_shape(recipe, image_shape, images)
     per_step = recipe.batch_size * (recipe.wgan_gp.n_critic if recipe.wgan_gp else 1)  # a WGAN step: n_critic batches
+    order = torch.initial_seed() if seed is None else seed
     data = TensorBatches(
         images,
         min(per_step, len(images)),
         device,
-        seed=seed,
+        seed=order,
         channels_last=channels_last,
         labels=labels,
         hflip=recipe.hflip,
     )
-    _check_image_shape(recipe, image_shape, images)
+    run = {"recipe": recipe.name, "seed": seed, "limit": limit, "images": len(images)} | recipe.settings()
     return Setup(
         recipe,
         G,
         D,
         torch.optim.Adam(G.parameters(), lr=recipe.lr_g, betas=recipe.betas),
         torch.optim.Adam(D.parameters(), lr=recipe.lr_d, betas=recipe.betas),
-        make_noise(recipe.latent_dim, device, recipe.noise),
+        Noise(recipe.latent_dim, device, recipe.noise),
         data,
         chosen,
+        run,
         generator_ema(G, recipe.ema_decay) if recipe.ema_decay else None,
     )

@@ -1,62 +1,81 @@
 """Latent vectors and what is drawn from them: noise, seeded latent points, slerp paths, samples,
-and the moving average of the generator's weights that the recipes sample from."""
+and the moving average of the generator's weights that the recipes sample from.
+
+Every seeded draw comes from a CPU generator and moves to the device afterwards, so one seed gives the same
+latent vectors, and a reader's samples the same digits, on a CPU, a CUDA GPU or Apple's MPS.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import math
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn, update_bn
 
 from .data import to_unit
+from .infra.rng import cpu_generator, forked_rng
+
+
+@contextlib.contextmanager
+def kept_modes(model: nn.Module) -> Iterator[nn.Module]:
+    """``with kept_modes(G):`` whatever the block does to the train/eval mode of ``model`` and its layers, each
+    layer's mode is back as it was afterwards, also after an error."""
+    modes = [(module, module.training) for module in model.modules()]
+    try:
+        yield model
+    finally:
+        for module, training in modes:
+            module.training = training
 
 
 @contextlib.contextmanager
 def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
     """``with eval_mode(G):`` G in eval mode (batch norm on its running statistics, no dropout) inside the
-    block; its own mode, train or eval, is back afterwards, also after an error."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
+    block; its own modes, train or eval, are back afterwards (:func:`kept_modes`)."""
+    with kept_modes(model):
+        yield model.eval()
 
 
-def forked_rng(device: torch.device | str) -> contextlib.AbstractContextManager:
-    """``with forked_rng(device):`` random numbers drawn inside leave torch's global generators as they were:
-    the CPU's, and ``device``'s own where it is not the CPU. So a sampler or a score called mid-training does
-    not change the training's random stream (and exact resume)."""
-    device = torch.device(device)
-    return torch.random.fork_rng(devices=[] if device.type == "cpu" else None, device_type=device.type)
+NOISE_KINDS = ("normal", "uniform")
 
 
-#: ``noise(n)`` -> ``n`` latent vectors ``(n, latent_dim)`` on the training device.
-Noise = Callable[[int], torch.Tensor]
+@dataclass(frozen=True)
+class Noise:
+    """``noise(n)``: ``n`` latent vectors ``(n, latent_dim)`` on ``device``, from N(0, I) or, for
+    ``kind="uniform"``, U(-1, 1).
 
-
-def make_noise(latent_dim: int, device: torch.device | str, kind: str = "normal") -> Noise:
-    """``noise(n)``: ``n`` latent vectors from N(0, I) or, for ``kind="uniform"``, U(-1, 1).
-
-    Draws from torch's global generator, whose state :func:`helpers.fit` checkpoints.
+    Drawn on the CPU and moved to ``device``: from torch's global CPU generator (whose state :func:`helpers.fit`
+    checkpoints), or from ``generator``, a CPU ``torch.Generator``, when given (:func:`draw_samples` passes a
+    seeded one). So the same seed draws the same vectors on every device. ``ValueError`` for another ``kind``.
     """
-    if kind == "normal":
-        return lambda n: torch.randn(n, latent_dim, device=device)
-    if kind == "uniform":
-        return lambda n: torch.rand(n, latent_dim, device=device) * 2 - 1
-    raise ValueError(f"noise kind must be 'normal' or 'uniform', not {kind!r}")
+
+    latent_dim: int
+    device: torch.device | str = "cpu"
+    kind: str = "normal"
+
+    def __post_init__(self) -> None:
+        if self.kind not in NOISE_KINDS:
+            raise ValueError(f"noise kind must be 'normal' or 'uniform', not {self.kind!r}")
+
+    def __call__(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        if self.kind == "normal":
+            z = torch.randn(n, self.latent_dim, generator=generator)
+        else:
+            z = torch.rand(n, self.latent_dim, generator=generator) * 2 - 1
+        return z.to(self.device)
 
 
-def latent_of_seed(seed: int, latent_dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """One latent vector ``(1, latent_dim)`` from N(0, I), the same for the same ``seed`` on every device.
+def latents(n: int, latent_dim: int, seed: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """``n`` latent vectors ``(n, latent_dim)`` from N(0, I), the same for the same ``seed`` on every device.
 
-    Drawn from its own CPU generator, so it names a reproducible point in latent space (the
-    interpolation widgets pick points by seed) and leaves torch's global random state alone.
+    Drawn from their own CPU generator, so a seed names reproducible points in latent space (the
+    interpolation widgets pick points by seed) and torch's global random state is left alone.
     """
-    return torch.randn(1, latent_dim, generator=torch.Generator().manual_seed(seed)).to(device)
+    return Noise(latent_dim, device)(n, cpu_generator(seed))
 
 
 def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
@@ -73,18 +92,17 @@ def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
 
 
 def generator_ema(G: nn.Module, decay: float) -> AveragedModel:
-    """An exponential moving average of ``G``'s weights, for :func:`fit`.
+    """``G_ema``: an exponential moving average of ``G``'s weights, which draws the samples.
 
-    After each step the average moves ``1 - decay`` of the way towards ``G``. GAN
-    weights circle around a good solution rather than settle in it (the two players
-    keep reacting to each other); the average sits nearer the middle, so its samples
-    are cleaner than those of the latest weights, at the cost of one copy of ``G``.
-    Its batch-norm statistics are not averaged: :func:`fit` re-estimates them from the
-    average's own activations (:func:`recalibrate_batch_norm`).
+    After each step (``G_ema.update_parameters(G)``) the average moves ``1 - decay`` of the way towards ``G``. GAN
+    weights circle around a good solution rather than settle in it (the two players keep reacting to each other);
+    the average sits nearer the middle, so its samples are cleaner than those of the latest weights, at the cost
+    of one copy of ``G``. ``G_ema(z)`` draws like ``G(z)``. Its batch-norm statistics are not averaged: they are
+    re-estimated from the average's own activations (:func:`recalibrate_batch_norm`).
     """
-    ema = AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=False)
-    ema.update_parameters(G)  # start the average at G's initial weights (its first update copies)
-    return ema
+    G_ema = AveragedModel(G, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=False)
+    G_ema.update_parameters(G)  # start the average at G's initial weights (its first update copies)
+    return G_ema
 
 
 class _WithLabels(nn.Module):
@@ -114,11 +132,12 @@ def recalibrate_batch_norm(
     latest weights that trained (averaging running statistics along with the weights put
     the ``dcgan-mnist`` average at Fréchet distance 205 instead of 169 after 120 s on a
     2-core CPU). Noise comes from a forked random state, so training's random stream, and
-    with it exact resume, is unchanged. A conditional ``G(z, labels)`` (notebook 06) takes ``labels(n)``, which
-    draws ``n`` class labels for each batch (e.g. ``TensorBatches.draw_labels``, the training data's mix).
+    with it exact resume, is unchanged; ``G``'s train/eval modes are as they were. A conditional ``G(z, labels)``
+    (notebook 06) takes ``labels(n)``, which draws ``n`` class labels for each batch (e.g.
+    ``TensorBatches.draw_labels``, the training data's mix).
     """
     device = next(G.parameters()).device
-    with forked_rng(device):
+    with forked_rng(device), kept_modes(G):
         net = G if labels is None else _WithLabels(G, labels)
         update_bn((noise(batch_size) for _ in range(math.ceil(samples / batch_size))), net)
 
@@ -134,18 +153,19 @@ def class_labels(n: int, num_classes: int, device: torch.device | str = "cpu") -
 @torch.no_grad()
 def draw_samples(
     G: nn.Module,
-    noise: Callable[[int], torch.Tensor],
+    noise: Noise,
     n: int,
     *,
     seed: int = 1,
     batch_size: int = 1000,
     labels: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """``n`` images of ``G`` in [0, 1] on the CPU, in eval mode, from noise seeded with ``seed``.
+    """``n`` images of ``G`` in [0, 1] on the CPU, in eval mode, from latent vectors seeded with ``seed``.
 
-    Why one function: every score in the series compares samples drawn the same way. The
-    random state is forked, so drawing in the middle of training (a callback) leaves the
-    training noise unchanged; G's train/eval mode is restored afterwards.
+    Why one function: every score in the series compares samples drawn the same way. The latent vectors come
+    from a CPU generator seeded with ``seed`` (``noise(m, generator)``, a :class:`Noise`), so the same seed draws
+    the same samples on every device, and torch's global random state is untouched; G's train/eval modes are
+    restored afterwards.
 
     A conditional ``G(z, labels)`` (notebook 06) needs ``labels``: ``n`` integer classes, image i drawn for
     ``labels[i]`` (e.g. :func:`class_labels`); the noise is the same as without them. ``ValueError`` when
@@ -154,11 +174,11 @@ def draw_samples(
     device = next(G.parameters()).device
     if labels is not None and tuple(labels.shape) != (n,):
         raise ValueError(f"labels must hold one class per sample, shape ({n},), got {tuple(labels.shape)}.")
+    generator = cpu_generator(seed)
     chunks = []
-    with eval_mode(G), forked_rng(device):
-        torch.manual_seed(seed)
+    with eval_mode(G), forked_rng(device):  # the fork: a generator that draws (dropout, instance noise) in eval
         for i in range(0, n, batch_size):
             m = min(batch_size, n - i)
             given = () if labels is None else (labels[i : i + m].to(device),)
-            chunks.append(to_unit(G(noise(m), *given)).cpu())
+            chunks.append(to_unit(G(noise(m, generator), *given)).cpu())
     return torch.cat(chunks)

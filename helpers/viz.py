@@ -16,8 +16,8 @@ from torchvision.utils import make_grid
 
 from .data import check_images, to_unit
 from .history import History
+from .loop import EpochEnd
 from .sampling import eval_mode, slerp
-from .train import EpochEnd
 
 
 def _uint8_pixels(unit: torch.Tensor) -> np.ndarray:
@@ -78,70 +78,85 @@ def moving_average(values: Sequence[float], window: int) -> np.ndarray:
     return np.convolve(values, np.ones(window) / window, mode="valid")
 
 
+#: How :func:`plot_history` labels each statistic, for a discriminator and for a Wasserstein critic.
+_LABELS = {
+    "loss_d": "discriminator loss",
+    "loss_g": "generator loss",
+    "d_real": "D(x) on real images",
+    "d_fake": "D(G(z)) on fakes",
+}
+_CRITIC_LABELS = _LABELS | {"loss_d": "critic loss", "d_real": "mean score of real images", "d_fake": "of fakes"}
+
+
 def plot_history(history: History, smooth: int = 50, title: str = "") -> plt.Figure:
     """Losses (left) and the discriminator's mean outputs (right) against training steps.
 
-    Curves are moving averages over ``smooth`` steps; dotted lines mark epoch ends.
+    Curves are moving averages over ``smooth`` steps; dotted lines mark epoch ends. D's outputs are
+    probabilities, drawn on 0..1 with ½ marked; a Wasserstein critic's (``history.critic``) are scores on an axis
+    of their own, with the critic's estimate of the Wasserstein distance (their difference) beside them.
     """
     fig, (ax_loss, ax_d) = plt.subplots(1, 2, figsize=(11, 3.8), layout="constrained")
     offset = (smooth - 1) if history.steps >= smooth > 1 else 0
-    for ax, keys, ylabel in ((ax_loss, ("loss_d", "loss_g"), "loss"), (ax_d, ("d_real", "d_fake"), "mean D output")):
+    labels = _CRITIC_LABELS if history.critic else _LABELS
+    right = ("d_real", "d_fake", "wasserstein") if history.critic else ("d_real", "d_fake")
+    for ax, keys, ylabel in ((ax_loss, ("loss_d", "loss_g"), "loss"), (ax_d, right, "mean D output")):
         for key in keys:
-            label = {
-                "loss_d": "discriminator loss",
-                "loss_g": "generator loss",
-                "d_real": "D(x) on real images",
-                "d_fake": "D(G(z)) on fakes",
-            }[key]
-            y = moving_average(getattr(history, key), smooth)
-            ax.plot(np.arange(len(y)) + offset, y, label=label)
+            y = moving_average(history[key], smooth)
+            ax.plot(np.arange(len(y)) + offset, y, label=labels.get(key, "Wasserstein estimate"))
         for step in history.epoch_end_step[:-1] if len(history.epoch_end_step) <= 60 else []:
             ax.axvline(step, color="grey", lw=0.5, ls=":")
         ax.set_xlabel("training step")
         ax.set_ylabel(ylabel)
         ax.legend()
-    ax_d.set_ylim(0, 1)
-    ax_d.axhline(0.5, color="black", lw=0.8, ls="--")
     ax_loss.set_title("Losses" + (f" ({smooth}-step moving average)" if smooth > 1 else ""))
-    ax_d.set_title("Discriminator outputs (0.5 = cannot tell)")
+    if history.critic:
+        ax_d.set_ylabel("mean critic score")
+        ax_d.set_title("Critic scores (any real number)")
+    else:
+        ax_d.set_ylim(0, 1)
+        ax_d.axhline(0.5, color="black", lw=0.8, ls="--")
+        ax_d.set_title("Discriminator outputs (0.5 = cannot tell)")
     if title:
         fig.suptitle(title)
     return fig
 
 
 class SampleRecorder:
-    """Callback for :func:`helpers.fit`: a grid of ``G(fixed_noise)`` after every epoch.
+    """Callback for :func:`helpers.fit`: a grid of ``G(fixed_noise)`` after every epoch (``G(fixed_noise,
+    labels)`` for a conditional generator, given ``labels``, one class per noise vector).
 
-    The same noise every time, so the frames show one set of samples evolving.
-    Frames stay in memory (``frames``) for :func:`animate`, and are saved as PNG
-    when ``folder`` is given; frames already in ``folder`` (``epoch_NNN.png``, from the
-    part of a run before a disconnect) are loaded first, so a resumed run still has
-    them all. ``generator`` draws them instead of the trained ``G``: pass
-    ``setup.generator`` to watch the averaged generator a recipe samples from.
+    The same noise every time, so the frames show one set of samples evolving; ``G``'s train/eval modes are
+    back as they were after each frame. Pass the averaged generator (``setup.G_ema``) to watch the network a
+    recipe samples from. Frames stay in memory (``frames``, with ``epochs`` their labels: an epoch's number, or
+    ``"12 (part)"`` for an epoch a time budget cut short) for :func:`animate`, and are saved as PNG when ``folder``
+    is given; frames already in ``folder`` (``epoch_NNN.png``, from the part of a run before a disconnect) are
+    loaded first, so a resumed run still has them all.
     """
 
     def __init__(
         self,
+        G: nn.Module,
         fixed_noise: torch.Tensor,
         nrow: int = 8,
         folder: str | Path | None = None,
-        generator: nn.Module | None = None,
+        labels: torch.Tensor | None = None,
     ) -> None:
-        self.fixed_noise, self.nrow, self.generator = fixed_noise, nrow, generator
+        self.G, self.fixed_noise, self.nrow, self.labels = G, fixed_noise, nrow, labels
         self.folder = Path(folder) if folder else None
         self.frames: list[np.ndarray] = []
-        self.epochs: list[int] = []
+        self.epochs: list[int | str] = []
         for png in sorted(self.folder.glob("epoch_*.png")) if self.folder is not None else []:
             self.frames.append((plt.imread(png)[..., :3] * 255).round().astype(np.uint8))
             self.epochs.append(int(png.stem.removeprefix("epoch_")))
 
     @torch.no_grad()
     def __call__(self, end: EpochEnd) -> None:
-        with eval_mode(self.generator if self.generator is not None else end.G) as G:
-            frame = grid_array(to_unit(G(self.fixed_noise)), self.nrow)
+        given = () if self.labels is None else (self.labels,)
+        with eval_mode(self.G) as G:
+            frame = grid_array(to_unit(G(self.fixed_noise, *given)), self.nrow)
         self.frames.append(frame)
-        self.epochs.append(end.epoch)
-        if self.folder is not None:
+        self.epochs.append(end.epoch if end.complete else f"{end.epoch} (part)")
+        if self.folder is not None and end.complete:
             self.folder.mkdir(parents=True, exist_ok=True)
             plt.imsave(self.folder / f"epoch_{end.epoch:03d}.png", frame)
 

@@ -17,14 +17,12 @@ import torch
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .history import STEP_KEYS
-from .infra.env import FLOAT32, Precision
-from .infra.update import apply_update
+from .infra.precision import FLOAT32, Precision, apply_update
 
 
 @dataclass(frozen=True)
 class WGANGP:
-    """The settings of the Wasserstein loss with gradient penalty: a recipe's ``wgan_gp``, :func:`helpers.fit`'s.
+    """The settings of the Wasserstein loss with gradient penalty: a recipe's ``wgan_gp``, :func:`wgan_gp_step`'s.
 
     ``n_critic``: critic updates per generator update (the paper's 5), each on its own real batch, so one
     training step takes ``n_critic`` batches. ``gp_weight``: the penalty's weight lambda (the paper's 10).
@@ -67,15 +65,15 @@ def critic_step(
     """One critic update: lower ``mean D(fake) - mean D(real) + gp_weight * gradient_penalty``.
 
     ``real``, ``fake``: ``(N, C, H, W)`` in [-1, 1], ``fake`` detached from G. The scores run under
-    ``precision.autocast`` (the penalty in float32), the update goes through ``precision.scaler``. Returns
+    ``precision.autocast()`` (the penalty in float32), the update goes through ``precision.scaler_d``. Returns
     detached ``loss_d``, ``d_real`` and ``d_fake`` (the mean critic scores, any real numbers: ``d_real - d_fake``
     is the Wasserstein estimate) and ``grad_norm_d``.
     """
     opt_d.zero_grad(set_to_none=True)
-    with precision.autocast:
+    with precision.autocast():
         score_fake, score_real = D(fake).float().mean(), D(real).float().mean()
         loss = score_fake - score_real + gp_weight * gradient_penalty(D, real, fake)
-    norm = apply_update(loss, opt_d, precision.scaler)
+    norm = apply_update(loss, opt_d, precision.scaler_d)
     return {"loss_d": loss.detach(), "d_real": score_real.detach(), "d_fake": score_fake.detach(), "grad_norm_d": norm}
 
 
@@ -84,13 +82,13 @@ def critic_generator_step(
 ) -> dict[str, torch.Tensor]:
     """One generator update against the critic: lower ``-mean D(fake)`` (``fake`` not detached, D frozen).
 
-    Returns detached ``loss_g`` and ``grad_norm_g``."""
+    The update goes through ``precision.scaler_g``. Returns detached ``loss_g`` and ``grad_norm_g``."""
     opt_g.zero_grad(set_to_none=True)
     D.requires_grad_(False)  # gradients flow through D to G, but D's weights need none
     try:
-        with precision.autocast:
+        with precision.autocast():
             loss = -D(fake).float().mean()
-        norm = apply_update(loss, opt_g, precision.scaler)
+        norm = apply_update(loss, opt_g, precision.scaler_g)
     finally:
         D.requires_grad_(True)
     return {"loss_g": loss.detach(), "grad_norm_g": norm}
@@ -106,25 +104,26 @@ def wgan_gp_step(
     *,
     loss: WGANGP,
     precision: Precision = FLOAT32,
-    ema: AveragedModel | None = None,
-) -> torch.Tensor:
+    G_ema: AveragedModel | None = None,
+) -> dict[str, torch.Tensor]:
     """One WGAN-GP step: ``loss.n_critic`` critic updates, one on each part of ``real``, then one G update.
 
     ``real``: ``(n_critic * B, C, H, W)`` in [-1, 1] (a smaller last batch gives fewer critic updates); each
-    critic update meets a fresh fake batch of the same size, and G's update draws one more. ``ema`` follows G.
-    Returns one float32 row ordered as :data:`helpers.history.STEP_KEYS`: the critic's statistics averaged over
-    its updates, the generator's of its update (no host sync).
+    critic update meets a fresh fake batch of the same size, and G's update draws one more. ``G_ema`` follows G.
+    Returns :data:`helpers.history.STEP_KEYS` and ``wasserstein`` (``d_real - d_fake``, the critic's estimate),
+    each a scalar tensor on the device (no host sync): the critic's statistics averaged over its updates, the
+    generator's of its update.
     """
     batches = real.chunk(loss.n_critic)
     critic = []
     for part in batches:
-        with precision.autocast, torch.no_grad():
+        with precision.autocast(), torch.no_grad():
             fake = G(noise(len(part)))
         critic.append(critic_step(D, part, fake, opt_d, gp_weight=loss.gp_weight, precision=precision))
     stats = {k: torch.stack([c[k].float() for c in critic]).mean() for k in critic[0]}
-    with precision.autocast:
+    with precision.autocast():
         fake = G(noise(len(batches[0])))
     stats |= critic_generator_step(D, fake, opt_g, precision=precision)
-    if ema is not None:
-        ema.update_parameters(G)
-    return torch.stack([stats[k].float() for k in STEP_KEYS])
+    if G_ema is not None:
+        G_ema.update_parameters(G)
+    return stats | {"wasserstein": stats["d_real"] - stats["d_fake"]}

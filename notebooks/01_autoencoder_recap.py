@@ -35,7 +35,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %% [markdown]
 # The rest of the imports. `helpers.viz.show_images` draws image grids, and `helpers.scores.mnist`

@@ -37,7 +37,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %%
 import inspect
@@ -68,7 +68,7 @@ from helpers import (
     to_unit,
 )
 from helpers.models import MLPDiscriminator, MLPGenerator
-from helpers.sampling import latent_of_seed
+from helpers.sampling import latents
 
 notebook_start = time.perf_counter()
 
@@ -164,9 +164,10 @@ assert grad_ns[at].abs() > 50 * grad_sat[at].abs()
 LATENT_DIM = 64
 
 
-def noise(n: int) -> torch.Tensor:
-    """``n`` latent vectors z ~ N(0, I), shape (n, 64), on the device."""
-    return torch.randn(n, LATENT_DIM, device=device)
+def noise(n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """``n`` latent vectors z ~ N(0, I), shape (n, 64), drawn on the CPU (from ``generator`` when given) and moved to
+    the device: one seed then draws the same vectors on every device."""
+    return torch.randn(n, LATENT_DIM, generator=generator).to(device)
 
 
 def plain_gan(seed: int = SEED) -> tuple[nn.Module, nn.Module, torch.optim.Adam, torch.optim.Adam, TensorBatches]:
@@ -325,7 +326,7 @@ assert all(torch.equal(a, b) for a, b in pairs)
 # trains): the networks and optimisers of section 4 plus the average. `build` makes it on our device;
 # `ours.fit(...)` is `helpers.fit(ours.G, ours.D, ours.data, ours.opt_g, ours.opt_d, ours.noise, ...)`
 # with the recipe's settings filled in, so a notebook cannot train a recipe differently from the
-# command line by accident; `ours.generator` is the average. A `SampleRecorder` draws the **same 64
+# command line by accident; `ours.G_ema` is the average. A `SampleRecorder` draws the **same 64
 # noise vectors** through it after each epoch, so we can watch one set of digits take shape.
 
 # %% tags=["nbval-ignore-output"]
@@ -334,7 +335,7 @@ ours = build("vanilla-gan-mnist", device, seed=SEED, images=images)
 
 # %% tags=["nbval-ignore-output"]
 EPOCHS = fast_or_full(2, 8)
-recorder = SampleRecorder(ours.noise(64), generator=ours.generator)
+recorder = SampleRecorder(ours.G_ema, ours.noise(64))
 history = ours.fit(epochs=EPOCHS, callbacks=[recorder])
 print(history.summary())
 
@@ -389,9 +390,9 @@ print(f"ours: {history.steps} steps in {history.seconds:.0f} s; article recipe: 
 # the article recipe.
 
 # %% tags=["nbval-ignore-output"]
-ours_samples = helpers.draw_samples(ours.generator, ours.noise, N_SCORE)  # the average
+ours_samples = helpers.draw_samples(ours.G_ema, ours.noise, N_SCORE)  # the average
 latest_samples = helpers.draw_samples(ours.G, ours.noise, N_SCORE)
-article_samples = helpers.draw_samples(article_setup.generator, article_setup.noise, N_SCORE)
+article_samples = helpers.draw_samples(article_setup.G, article_setup.noise, N_SCORE)
 scores |= {"latest G": mnist_scores(latest_samples), "average of G": mnist_scores(ours_samples),
            "article recipe": mnist_scores(article_samples)}
 print_scores(scores)
@@ -434,15 +435,15 @@ plt.show()
 # frames in between are no digit at all.
 
 # %% tags=["nbval-ignore-output"]
-ours.generator.eval()
+ours.G_ema.eval()
 
 
 def noise_of_seed(seed: int) -> torch.Tensor:
-    """One reproducible latent vector per integer seed (`helpers.sampling.latent_of_seed`: its own CPU generator)."""
-    return latent_of_seed(seed, LATENT_DIM, device)
+    """One reproducible latent vector per integer seed (`helpers.sampling.latents`: its own CPU generator)."""
+    return latents(1, LATENT_DIM, seed, device)
 
 
-interpolation_explorer(ours.generator, noise_of_seed, title="Sliding through latent space")
+interpolation_explorer(ours.G_ema, noise_of_seed, title="Sliding through latent space")
 
 # %% [markdown]
 # The same idea as a static figure: eight interpolation paths between random pairs.
@@ -451,7 +452,7 @@ interpolation_explorer(ours.generator, noise_of_seed, title="Sliding through lat
 with torch.no_grad():
     rows = [torch.cat([slerp(noise_of_seed(2 * i), noise_of_seed(2 * i + 1), t)
                        for t in np.linspace(0, 1, 10)]) for i in range(8)]
-    show_images(to_unit(ours.generator(torch.cat(rows))), nrow=10, size=6, title="Latent interpolations (left to right)")
+    show_images(to_unit(ours.G_ema(torch.cat(rows))), nrow=10, size=6, title="Latent interpolations (left to right)")
 
 # %% [markdown]
 # ## Summary
@@ -474,7 +475,7 @@ with torch.no_grad():
 # 2. Remove the batch norm from our generator: a variant whose `make_networks` returns
 #    `MLPGenerator(z, (256, 512, 1024), batch_norm=False)`. What happens to the scores?
 # 3. Score the averaged generator after every epoch (a callback that calls `mnist_scores` on
-#    `ours.generator`) and the latest `ours.G` too. When does the average start to pay off, and why
+#    `ours.G_ema`) and the latest `ours.G` too. When does the average start to pay off, and why
 #    is it *worse* in the first epochs?
 # 4. Switch the generator step to the saturating loss (`fit(..., saturating=True)`) and compare
 #    $D(G(z))$ over the first epoch with the run above.

@@ -40,7 +40,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %%
 import copy
@@ -442,7 +442,7 @@ widgets.interactive(
 # It is recipe `dcgan-mnist` of `helpers.recipes`, the same one the command line trains. Its
 # layout, widths and learning rates (G $2\cdot10^{-3}$, D $10^{-3}$: G learns twice as fast) were
 # chosen by a sweep of short runs. Like notebook 02's recipe it draws its samples from a moving
-# average of the generator's weights, `dcgan.generator`.
+# average of the generator's weights, `dcgan.G_ema`.
 
 # %%
 images, labels = helpers.load_mnist(train=True)
@@ -550,7 +550,7 @@ plt.show()
 # %% tags=["nbval-ignore-output"]
 EPOCHS = fast_or_full(1, 4)
 fixed_noise = dcgan.noise(64)
-recorder = SampleRecorder(fixed_noise, generator=dcgan.generator)
+recorder = SampleRecorder(dcgan.G_ema, fixed_noise)
 history = dcgan.fit(epochs=EPOCHS, callbacks=[recorder])
 print(history.summary())
 print(f"{history.steps / history.seconds:.1f} steps/s, {history.seconds / EPOCHS:.0f} s per epoch")
@@ -578,7 +578,7 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 fc_first = fc.fit(epochs=EPOCHS)
-fc_G_same_epochs = copy.deepcopy(fc.generator)  # the averaged generator the recipe samples from
+fc_G_same_epochs = copy.deepcopy(fc.G_ema)  # the averaged generator the recipe samples from
 remaining = history.seconds - fc_first.seconds  # the second leg continues with the same optimizers
 fc_rest = fc.fit(max_seconds=remaining) \
     if remaining > 1 else helpers.History()
@@ -594,9 +594,9 @@ def generate(G: nn.Module, setup: Setup, n: int) -> torch.Tensor:
 
 
 N_SCORE = fast_or_full(2000, 10000)
-generated = {"DCGAN": generate(dcgan.generator, dcgan, N_SCORE),
+generated = {"DCGAN": generate(dcgan.G_ema, dcgan, N_SCORE),
              f"FC GAN, same epochs ({EPOCHS})": generate(fc_G_same_epochs, fc, N_SCORE),
-             f"FC GAN, same time ({fc_epochs:.1f} ep.)": generate(fc.generator, fc, N_SCORE)}
+             f"FC GAN, same time ({fc_epochs:.1f} ep.)": generate(fc.G_ema, fc, N_SCORE)}
 scores = {name: mnist_scores(x) for name, x in generated.items()}
 print(f"{'':<28} {'Fréchet':>8} {'entropy':>8} {'confidence':>11}")
 for name, s in scores.items():

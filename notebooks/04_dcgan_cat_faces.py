@@ -50,7 +50,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %%
 import json
@@ -78,7 +78,7 @@ from helpers import (
     to_signed,
     to_unit,
 )
-from helpers.sampling import latent_of_seed
+from helpers.sampling import latents
 
 set_matplotlib_formats("jpeg", pil_kwargs={"quality": 90})  # figures of photos: JPEG keeps the notebook small
 notebook_start = time.perf_counter()
@@ -353,7 +353,7 @@ for name, r in references.items():
 # %% tags=["nbval-ignore-output"]
 torch.manual_seed(SEED)
 fixed_noise = setup.noise(64)
-recorder = SampleRecorder(fixed_noise, nrow=8, folder=RUN_DIR / "samples", generator=setup.generator)
+recorder = SampleRecorder(setup.G_ema, fixed_noise, nrow=8, folder=RUN_DIR / "samples")
 
 QUALITY_FILE = RUN_DIR / "quality.json"
 quality = json.loads(QUALITY_FILE.read_text()) if QUALITY_FILE.exists() else []
@@ -361,7 +361,7 @@ quality = json.loads(QUALITY_FILE.read_text()) if QUALITY_FILE.exists() else []
 
 def score_epoch(end: helpers.EpochEnd) -> None:
     """Callback: cat-face scores of the averaged generator's samples for the same latent vectors, after each epoch."""
-    samples = helpers.draw_samples(setup.generator, setup.noise, N_QUALITY, seed=SEED + 2, batch_size=500)
+    samples = helpers.draw_samples(setup.G_ema, setup.noise, N_QUALITY, seed=SEED + 2, batch_size=500)
     quality.append({"epoch": end.epoch, "minutes": end.history.seconds / 60, **helpers.cat_scores(samples)})
     QUALITY_FILE.write_text(json.dumps(quality))
 
@@ -374,7 +374,7 @@ if USE_PRETRAINED:
 else:
     history = setup.fit(epochs=EPOCHS, max_seconds=MAX_SECONDS, callbacks=[recorder, score_epoch],
                         checkpoint=CHECKPOINT, resume=True)
-    G = setup.generator  # the averaged generator: the one the recipe samples from
+    G = setup.G_ema.module  # the averaged generator: the one the recipe samples from
 print(history.summary())
 print(f"{time.perf_counter() - t0:.0f} s in this session, {history.seconds / max(history.epochs, 1):.1f} s per epoch")
 
@@ -399,7 +399,7 @@ print(f"{time.perf_counter() - t0:.0f} s in this session, {history.seconds / max
 if CHECKPOINT.exists():
     again = setup.fit(epochs=history.epochs, checkpoint=CHECKPOINT, resume=True, progress=False)
     print(f"resumed from {CHECKPOINT}: {again.epochs} epochs, {again.steps} steps done, nothing left to do")
-    assert again.epochs == history.epochs and again.loss_d == history.loss_d
+    assert again.epochs == history.epochs and again["loss_d"] == history["loss_d"]
 else:
     print("no checkpoint in this session (training was skipped)")
 
@@ -523,8 +523,8 @@ else:
 
 # %%
 def noise_of_seed(seed: int) -> torch.Tensor:
-    """One reproducible latent vector per seed, on the device (`helpers.sampling.latent_of_seed`, as in notebook 02)."""
-    return latent_of_seed(seed, RECIPE.latent_dim, device)
+    """One reproducible latent vector per seed, on the device (`helpers.sampling.latents`, as in notebook 02)."""
+    return latents(1, RECIPE.latent_dim, seed, device)
 
 
 # %% tags=["nbval-ignore-output"]
@@ -744,7 +744,7 @@ for name, x in sets.items():
 # 3. **The article's recipe.** Train `build(ARTICLE, device, images=images)` for the same budget
 #    (`MAX_SECONDS`). How many steps does it get, how do its samples and scores compare, and which of the
 #    three changes of section 4 would you undo first to see which matters most?
-# 4. **Label smoothing.** `setup.fit(..., real_label=0.9)` trains $D$ towards a target below 1 on real images.
+# 4. **Label smoothing.** `setup.fit(..., real_target=0.9)` trains $D$ towards a target below 1 on real images.
 #    Does it change $D(x)$, and the samples? (Notebook 05 measures it.)
 # 5. **Latent arithmetic.** Find three seeds whose cats share a feature (say, white fur) and three
 #    without; add the difference of their mean latent vectors to a new cat's vector. Does the

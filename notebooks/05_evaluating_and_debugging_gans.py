@@ -42,7 +42,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %% [markdown]
 # The rest of the imports (`helpers.experiments` runs the experiments: section 4). `skipped` prints a visible
@@ -265,7 +265,7 @@ def train(name: str, variant: Recipe, *, saturating: bool = False, seed: int = S
 
 # %% [markdown]
 # Which generator to score? The recipe keeps a moving average of G's weights, which notebook 02 samples
-# from, and `train_run` scores that average (`setup.generator`). At this budget the average is what
+# from, and `train_run` scores that average (`setup.G_ema`). At this budget the average is what
 # makes the healthy run clearly better than blurred digits: the latest weights `setup.G` move a little
 # off a good solution at every step, and get as good only after more steps (the benchmark's table). The
 # failures of section 6 still show where they happen, in what the run records at every step (D's outputs
@@ -278,7 +278,7 @@ def train(name: str, variant: Recipe, *, saturating: bool = False, seed: int = S
 def epoch_scores(setup: Setup) -> dict[str, dict]:
     """Scores of N_TRACK samples of the latest G and of the weight average, from the same noise."""
     return {"latest G": mnist_scores(draw_samples(setup.G, setup.noise, N_TRACK, seed=2)),
-            "average of G": mnist_scores(draw_samples(setup.generator, setup.noise, N_TRACK, seed=2))}
+            "average of G": mnist_scores(draw_samples(setup.G_ema, setup.noise, N_TRACK, seed=2))}
 
 
 # %% tags=["nbval-ignore-output"]
@@ -382,8 +382,8 @@ else:
 # %% tags=["nbval-ignore-output"]
 h = baseline.history
 ends = np.array(h.epoch_end_step)
-loss_g_epoch = [window_mean(h.loss_g, a, b) for a, b in zip([0, *ends[:-1]], ends)]
-loss_d_epoch = [window_mean(h.loss_d, a, b) for a, b in zip([0, *ends[:-1]], ends)]
+loss_g_epoch = [window_mean(h["loss_g"], a, b) for a, b in zip([0, *ends[:-1]], ends)]
+loss_d_epoch = [window_mean(h["loss_d"], a, b) for a, b in zip([0, *ends[:-1]], ends)]
 fd_epoch = {name: [s[name]["frechet_distance"] for s in tracked] for name in ("latest G", "average of G")}
 for i, step in enumerate(ends):
     print(f"step {step:>4}: loss G {loss_g_epoch[i]:.3f}, loss D {loss_d_epoch[i]:.3f}, Fréchet: latest G "
@@ -443,7 +443,7 @@ print(run_table([baseline, saturating], HALF))
 # %% tags=["nbval-ignore-output"]
 def start_grad(run: Run) -> float:
     """Mean generator gradient norm over the first half-epoch."""
-    return window_mean(run.history.grad_norm_g, 0, HALF)
+    return window_mean(run.history["grad_norm_g"], 0, HALF)
 
 
 print(f"start-of-training generator gradient, non-saturating / saturating: "
@@ -498,8 +498,8 @@ sample_grids([baseline, strong_d, strong_d_sat], "A strong discriminator, with e
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
 for run in (baseline, strong_d, strong_d_sat):
-    ax1.plot(moving_average(run.history.d_fake, 50), label=run.name)
-    ax2.semilogy(moving_average(run.history.grad_norm_g, 50), label=run.name)
+    ax1.plot(moving_average(run.history["d_fake"], 50), label=run.name)
+    ax2.semilogy(moving_average(run.history["grad_norm_g"], 50), label=run.name)
 ax1.set(xlabel="step", ylabel="D(G(z))", title="D's output on fakes (0 = sure they are fake)")
 ax2.set(xlabel="step", ylabel="generator gradient norm (log scale)", title="Signal reaching the generator")
 fig.legend(*ax1.get_legend_handles_labels(), loc="outside lower center", ncol=3)
@@ -516,8 +516,8 @@ plt.show()
 if FAST:
     skipped("overpowering discriminator")
 else:
-    end_grad = {run.name: window_mean(run.history.grad_norm_g, -HALF) for run in (baseline, strong_d, strong_d_sat)}
-    assert window_mean(strong_d_sat.history.d_fake, -HALF) < 0.01, "D(G(z)) -> 0"
+    end_grad = {run.name: window_mean(run.history["grad_norm_g"], -HALF) for run in (baseline, strong_d, strong_d_sat)}
+    assert window_mean(strong_d_sat.history["d_fake"], -HALF) < 0.01, "D(G(z)) -> 0"
     assert end_grad[strong_d_sat.name] < 0.05 * end_grad[baseline.name], end_grad  # the signal vanishes
     assert strong_d_sat.scores["frechet_distance"] > 2 * strong_d.scores["frechet_distance"]
     assert strong_d_sat.warnings, "fit should have warned that D wins"
@@ -554,7 +554,7 @@ else:
 # Five standard remedies, each added **alone** to the run that stalled in section 6.2 (strong D, saturating
 # loss). The first three are new settings; the last two undo half of what made D strong, to see
 # which half mattered:
-# * **one-sided label smoothing**: train D towards 0.9 instead of 1 on real digits (`real_label=0.9`;
+# * **one-sided label smoothing**: train D towards 0.9 instead of 1 on real digits (`real_target=0.9`;
 #   only the real side, so D still pushes fakes towards 0). An over-confident D is penalised.
 # * **spectral normalisation in D**: each layer's weight is divided by its largest singular value
 #   (its largest stretch of any input), so D's output cannot change steeply with its input.
@@ -567,7 +567,7 @@ else:
 
 # %% tags=["nbval-ignore-output"]
 remedy_recipes = {
-    "+ label smoothing 0.9": dataclasses.replace(STRONG_D, real_label=0.9),
+    "+ label smoothing 0.9": dataclasses.replace(STRONG_D, real_target=0.9),
     "+ spectral norm in D": with_discriminator(STRONG_D, spectral_norm=True),
     "+ instance noise 0.3": with_discriminator(STRONG_D, input_noise=0.3),
     "+ two timescales (D 2x)": dataclasses.replace(STRONG_D, lr_d=2 * STRONG_D.lr_g),
@@ -694,7 +694,7 @@ print("checkpoint epoch:", kept["epoch"], "| all generator weights finite:",
 # the starting points. A worked solution of exercise 1 is in
 # [`solutions/05_evaluating_and_debugging_gans.py`](../solutions/05_evaluating_and_debugging_gans.py).
 # 1. **Combine two remedies.** Train the failing run with spectral norm *and* label smoothing
-#    (`with_discriminator(dataclasses.replace(STRONG_D, real_label=0.9), spectral_norm=True)`). Do
+#    (`with_discriminator(dataclasses.replace(STRONG_D, real_target=0.9), spectral_norm=True)`). Do
 #    the gains add up?
 # 2. **Sample count.** Score the healthy run's samples at 1,000 and at 5,000 samples. How much does
 #    its Fréchet distance change? Would that change the ranking of the runs in section 6?

@@ -43,7 +43,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %% [markdown]
 # The rest of the imports.
@@ -189,12 +189,12 @@ plt.show()
 
 # %% [markdown]
 # ## 7. One row per digit
-# Ask the averaged generator (`setup.generator`) for ten samples of each class, row $k$ for digit $k$.
+# Ask the averaged generator (`setup.G_ema`) for ten samples of each class, row $k$ for digit $k$.
 # `draw_samples` takes the labels beside the noise.
 
 # %%
 rows = torch.arange(10).repeat_interleave(10)
-grid = draw_samples(setup.generator, setup.noise, 100, seed=SEED + 1, labels=rows)
+grid = draw_samples(setup.G_ema, setup.noise, 100, seed=SEED + 1, labels=rows)
 show_images(grid, nrow=10, title="Asked for 0, 1, ..., 9 (one row each)", size=6)
 plt.show()
 
@@ -210,7 +210,7 @@ plt.show()
 # %% tags=["nbval-ignore-output"]
 N = fast_or_full(2000, 10000)
 requested = class_labels(N, 10)
-samples = draw_samples(setup.generator, setup.noise, N, seed=SEED + 1, labels=requested)
+samples = draw_samples(setup.G_ema, setup.noise, N, seed=SEED + 1, labels=requested)
 scores = mnist_scores(samples)
 cond = conditional_scores(samples, requested)
 real = conditional_scores(images[:N], labels[:N])
@@ -248,8 +248,8 @@ else:
 # %%
 torch.manual_seed(SEED + 2)
 styles = setup.noise(6)
-with eval_mode(setup.generator), torch.no_grad():
-    same_style = torch.cat([setup.generator(z.expand(10, -1), torch.arange(10, device=device)) for z in styles])
+with eval_mode(setup.G_ema), torch.no_grad():
+    same_style = torch.cat([setup.G_ema(z.expand(10, -1), torch.arange(10, device=device)) for z in styles])
 show_images(to_unit(same_style), nrow=10, title="Each row: one z, digits 0-9", size=6)
 plt.show()
 
@@ -263,9 +263,9 @@ torch.manual_seed(SEED + 3)
 ends = setup.noise(8).view(4, 2, -1)
 steps = torch.linspace(0, 1, 10).tolist()
 path_digits = [2, 4, 7, 8]
-with eval_mode(setup.generator), torch.no_grad():
+with eval_mode(setup.G_ema), torch.no_grad():
     paths = torch.cat([
-        setup.generator(torch.stack([slerp(a, b, t) for t in steps]), torch.full((10,), digit, device=device))
+        setup.G_ema(torch.stack([slerp(a, b, t) for t in steps]), torch.full((10,), digit, device=device))
         for (a, b), digit in zip(ends, path_digits)
     ])
 show_images(to_unit(paths), nrow=10, title=f"Digits {path_digits}, each along one path in z", size=6)

@@ -43,7 +43,7 @@ from helpers import FAST, fast_or_full
 SEED = 0
 device = helpers.get_device()
 helpers.seed_everything(SEED)
-print(helpers.data.describe_runtime(device))
+print(helpers.describe_runtime(device))
 
 # %% [markdown]
 # The rest of the imports.
@@ -303,10 +303,9 @@ for name, h in (("wgan-gp-mnist", wgan_history), ("dcgan-mnist", dcgan_history))
 
 # %% tags=["nbval-ignore-output"]
 def epoch_values(history: helpers.History, key: str) -> list[float]:
-    """The mean of ``key`` over each completed epoch (``"wasserstein"``: of ``d_real - d_fake``)."""
-    keys = ("d_real", "d_fake") if key == "wasserstein" else (key,)
-    means = [m for m in history.epoch_means(keys) if m["complete"]]
-    return [m["d_real"] - m["d_fake"] if key == "wasserstein" else m[key] for m in means]
+    """The mean of ``key`` over each epoch (the last one cut short by the time budget too: the score after it is
+    in the track as well)."""
+    return [m[key] for m in history.epoch_means()]
 
 
 estimate, fd = epoch_values(wgan_history, "wasserstein"), [t["frechet"] for t in wgan_track]
@@ -375,7 +374,7 @@ else:
 
 # %% tags=["nbval-ignore-output"]
 N = fast_or_full(2000, 10000)
-final = {name: mnist_scores(draw_samples(setup.generator, setup.noise, N, seed=SEED + 2))
+final = {name: mnist_scores(draw_samples(setup.G_ema, setup.noise, N, seed=SEED + 2))
          for name, setup in (("wgan-gp-mnist", wgan), ("dcgan-mnist", dcgan))}
 print(f"equal time, {SECONDS} s each ({N:,} samples of the averaged generators):")
 for name, h in (("wgan-gp-mnist", wgan_history), ("dcgan-mnist", dcgan_history)):
@@ -388,7 +387,7 @@ print(f"equal steps ({N_TRACK:,} samples of the latest generators): WGAN-GP afte
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(10, 5))
 for ax, (name, setup) in zip(axes, (("wgan-gp-mnist", wgan), ("dcgan-mnist", dcgan))):
-    grid = draw_samples(setup.generator, setup.noise, 64, seed=SEED + 3)
+    grid = draw_samples(setup.G_ema, setup.noise, 64, seed=SEED + 3)
     ax.imshow(helpers.viz.grid_array(grid, nrow=8), cmap="gray")
     ax.set_title(f"{name}, {SECONDS} s")
     ax.axis("off")

@@ -19,8 +19,8 @@ import torch
 from helpers import cat_scores, draw_samples, get_recipe, load_generator
 from helpers.cli.runfolder import CHECKPOINT, read_run_info
 from helpers.infra.checkpoint import load_checkpoint, save_checkpoint
-from helpers.infra.pretrained import PRETRAINED
-from helpers.sampling import make_noise
+from helpers.pretrained import PRETRAINED
+from helpers.sampling import Noise
 
 MAX_BYTES = 8_000_000
 SAMPLES, SEED = 2000, 1
@@ -36,7 +36,7 @@ def main() -> None:
     ckpt = args.run / CHECKPOINT
     G = load_generator(recipe.networks()[0], ckpt, recipe=name, settings=recipe.settings())
     history = load_checkpoint(ckpt)["history"]
-    samples = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), SAMPLES, seed=SEED)
+    samples = draw_samples(G, Noise(recipe.latent_dim, "cpu", recipe.noise), SAMPLES, seed=SEED)
     scores = cat_scores(samples)
     info = {
         "recipe": name,

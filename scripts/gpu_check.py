@@ -12,8 +12,10 @@ Checks (all in FAST mode, ``GAN_FAST=1``; real data where ``GAN_DATA_DIR`` point
 * ``cross-device A->B``: a run checkpointed on device A resumed on device B (CPU and the GPU, both ways).
 * ``fp16``: ``dcgan-cats`` with ``--precision fp16`` (what GPUs without native bf16 get): 3 epochs, finite
   losses, a finite gradient scale.
-* ``autocast WORD``: in this process, both networks' outputs come out in that dtype under ``fit(precision=WORD)``
-  (``bf16``, ``fp16``).
+* ``autocast WORD``: in this process, both networks' outputs come out in that dtype under ``fit`` of a step in
+  that precision (``bf16``, ``fp16``), and autocast is off again afterwards.
+* ``same latents``: one seed draws the same latent vectors, and so the same samples, on the CPU and on the device
+  (up to the device's arithmetic), and training's random stream is left alone.
 * ``throughput``: ``benchmarks/dcgan_throughput.py`` on the device, every variant, its ratios printed.
 
 The subprocess checks run side by side (the machine's cores and the GPU are shared by them: this is a
@@ -38,11 +40,11 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import TensorBatches, fit  # noqa: E402
-from helpers.infra.env import choose_precision
+from helpers import TensorBatches, draw_samples, fit, train_step  # noqa: E402
+from helpers.infra.precision import choose_precision
 from helpers.models import MLPDiscriminator, MLPGenerator
 from helpers.recipes import RECIPES
-from helpers.sampling import make_noise
+from helpers.sampling import Noise
 
 Result = tuple[bool, str]
 
@@ -82,7 +84,7 @@ def train_twice(recipe: str, first: str, second: str, *extra: str) -> Result:
         if not ok or "resuming" not in log:
             return False, f"resumed run: {tail(log)}"
         history = json.loads(Path(tmp, "history.json").read_text())
-        finite = all(abs(v) < float("inf") for v in history["loss_d"] + history["loss_g"])
+        finite = all(abs(v) < float("inf") for v in history["stats"]["loss_d"] + history["stats"]["loss_g"])
         return len(history["epoch_end_step"]) == 2 and finite, tail(log, 1)
 
 
@@ -109,12 +111,12 @@ def fp16(device: str) -> Result:
                 tmp,
             ]
         )
-        return ok and "float16 autocast + gradient scaler" in log, tail(log, 2)
+        return ok and "float16 autocast + gradient scalers" in log, tail(log, 2)
 
 
 def autocast_dtypes(device: str, precision: str) -> Result:
     """Both networks' outputs in the dtype of ``precision`` (``"bf16"``, ``"fp16"``) under ``fit`` on ``device``."""
-    dtype = choose_precision(device, precision).dtype
+    chosen = choose_precision(device, precision)
     torch.manual_seed(0)
     G = MLPGenerator(8, (16,), image_shape=(1, 4, 4)).to(device)
     D = MLPDiscriminator((1, 4, 4), hidden=(16,)).to(device)
@@ -122,18 +124,32 @@ def autocast_dtypes(device: str, precision: str) -> Result:
     G.register_forward_hook(lambda m, i, out: seen["G"].add(out.dtype))
     D.register_forward_hook(lambda m, i, out: seen["D"].add(out.dtype))
     data = TensorBatches(torch.randint(0, 256, (64, 1, 4, 4), dtype=torch.uint8), 8, device)
-    fit(
-        G,
-        D,
-        data,
-        torch.optim.Adam(G.parameters()),
-        torch.optim.Adam(D.parameters()),
-        make_noise(8, device),
-        epochs=2,
-        progress=False,
-        precision=precision,
-    )
-    return seen == {"G": {dtype}, "D": {dtype}}, f"output dtypes {seen}"
+    opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+
+    def step(real: torch.Tensor) -> dict[str, torch.Tensor]:
+        return train_step(G, D, real, Noise(8, device), opt_g, opt_d, precision=chosen)
+
+    fit(step, data, state={"G": G, "D": D} | chosen.scalers(), epochs=2, progress=False)
+    off = not torch.is_autocast_enabled(torch.device(device).type)
+    return seen == {
+        "G": {chosen.dtype},
+        "D": {chosen.dtype},
+    } and off, f"output dtypes {seen}, autocast off after: {off}"
+
+
+def same_latents(device: str) -> Result:
+    """The same seed draws the same samples on the CPU and on ``device`` (the noise comes from a CPU generator), and
+    the device's global random state is left as it was."""
+    torch.manual_seed(0)
+    G = MLPGenerator(8, (16,), image_shape=(1, 4, 4))
+    on_cpu = draw_samples(G, Noise(8, "cpu"), 64, seed=3)
+    G = G.to(device)
+    before = torch.cuda.get_rng_state(device) if device.startswith("cuda") else None
+    on_device = draw_samples(G, Noise(8, device), 64, seed=3)
+    after = torch.cuda.get_rng_state(device) if device.startswith("cuda") else None
+    gap = float((on_cpu - on_device).abs().max())
+    untouched = before is None or torch.equal(before, after)
+    return gap < 1e-3 and untouched, f"largest difference {gap:.2e}, device RNG untouched: {untouched}"
 
 
 def parse_args() -> argparse.Namespace:
@@ -144,7 +160,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--skip",
         default="",
-        help="comma-separated groups to skip: notebooks, resume, cross-device, fp16, autocast, throughput",
+        help="comma-separated groups to skip: notebooks, resume, cross-device, fp16, autocast, latents, throughput",
     )
     return parser.parse_args()
 
@@ -224,6 +240,8 @@ def main() -> None:
     if "autocast" not in skip:
         for precision in ("bf16", "fp16"):
             timed(f"autocast {precision}", lambda p=precision: autocast_dtypes(gpu, p), results)
+    if "latents" not in skip:
+        timed("same latents", lambda: same_latents(gpu), results)
     if "throughput" not in skip:
         timed("throughput", lambda: throughput(gpu, args.seconds), results)
     sys.exit(summary(results, started))

@@ -32,7 +32,7 @@ from torchvision.ops import roi_align
 
 from helpers import load_cat_faces, seed_everything
 from helpers.scores.cats import WEIGHTS, CatFeatureNet, distorted_sets, feature_distances, held_out_split
-from helpers.scores.mnist import gaussian_stats
+from helpers.scores.distances import gaussian_stats
 
 KID_REFERENCE = 2000
 

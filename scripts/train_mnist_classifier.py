@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from helpers import load_mnist, seed_everything
-from helpers.scores.mnist import WEIGHTS, MNISTClassifier, gaussian_stats
+from helpers.scores.distances import gaussian_stats
+from helpers.scores.mnist import WEIGHTS, MNISTClassifier
 
 
 def main(epochs: int = 4, batch_size: int = 128, seed: int = 0) -> None:

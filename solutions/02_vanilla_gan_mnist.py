@@ -33,7 +33,7 @@ def main(seconds: float) -> None:
     for label, recipe in recipes.items():
         setup = build(recipe, device, seed=0, images=images)
         history = setup.fit(max_seconds=seconds, progress=False)
-        scores = mnist_scores(draw_samples(setup.generator, setup.noise, n))
+        scores = mnist_scores(draw_samples(setup.G if setup.G_ema is None else setup.G_ema, setup.noise, n))
         print(
             f"{label:<45} {history.steps:>6} steps | Fréchet distance {scores['frechet_distance']:7.1f} | "
             f"class entropy {scores['class_entropy']:.2f}"

@@ -26,7 +26,7 @@ def main(epochs: int) -> None:
     for label, variant in (("DCGAN init", recipe), ("default init", dataclasses.replace(recipe, dcgan_init=False))):
         setup = build(variant, device, seed=0, images=images)
         setup.fit(epochs=epochs, progress=False)
-        scores = mnist_scores(draw_samples(setup.generator, setup.noise, n))
+        scores = mnist_scores(draw_samples(setup.G if setup.G_ema is None else setup.G_ema, setup.noise, n))
         print(f"{label:<13} after {epochs} epochs: Fréchet distance {scores['frechet_distance']:7.1f}")
 
 

@@ -29,7 +29,7 @@ def main(epochs: int) -> None:
 
         def report(end: EpochEnd, label: str = label, setup: helpers.recipes.Setup = setup) -> None:
             means = end.history.epoch_means()[-1]
-            scores = cat_scores(draw_samples(end.G, setup.noise, n, batch_size=500))
+            scores = cat_scores(draw_samples(setup.G_ema, setup.noise, n, batch_size=500))
             print(
                 f"{label}, epoch {end.epoch}: D(x) {means['d_real']:.2f}, D(G(z)) {means['d_fake']:.2f}, "
                 f"Fréchet distance {scores['frechet_distance']:.2f}, KID x1000 {scores['kid_x1000']:.2f}"

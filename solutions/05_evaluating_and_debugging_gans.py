@@ -34,8 +34,8 @@ def main(epochs: int) -> None:
     variants = {
         "failing (strong D + saturating)": strong_d,
         "+ spectral norm": with_discriminator(strong_d, spectral_norm=True),
-        "+ label smoothing 0.9": dataclasses.replace(strong_d, real_label=0.9),
-        "+ both": with_discriminator(dataclasses.replace(strong_d, real_label=0.9), spectral_norm=True),
+        "+ label smoothing 0.9": dataclasses.replace(strong_d, real_target=0.9),
+        "+ both": with_discriminator(dataclasses.replace(strong_d, real_target=0.9), spectral_norm=True),
     }
     print(f"{epochs} epochs x {steps_per_epoch} steps each, {n_score} samples of the weight average scored")
     results = {}

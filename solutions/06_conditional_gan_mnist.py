@@ -57,7 +57,7 @@ def main(seconds: float) -> None:
     for name, variant in variants:
         setup = build(variant, device, seed=0, images=images, labels=labels)
         history = setup.fit(max_seconds=seconds, progress=False)
-        samples = helpers.draw_samples(setup.generator, setup.noise, n, labels=requested)
+        samples = helpers.draw_samples(setup.G_ema, setup.noise, n, labels=requested)
         scores = helpers.conditional_scores(samples, requested)
         per_class = ", ".join(f"{d:.0f}" for d in scores["frechet_distance_per_class"])
         print(

@@ -1,25 +1,19 @@
-"""Shared fixtures: where the real datasets are (if anywhere) and a clean data environment."""
+"""Shared fixtures: where the real datasets are (if anywhere), a clean data environment, and a tiny GAN."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import torch
+from testkit import Tiny, real_data_dir
 
+from helpers import TensorBatches
 from helpers.infra import env
-
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def real_data_dir() -> Path | None:
-    """``GAN_DATA_DIR`` (what CI sets), or ``../shared/data`` beside the checkout."""
-    value = os.environ.get("GAN_DATA_DIR")
-    if value and Path(value).is_dir():
-        return Path(value)
-    return SHARED_DATA if SHARED_DATA.is_dir() else None
-
+from helpers.infra.precision import Precision
+from helpers.models import MLPDiscriminator, MLPGenerator
+from helpers.sampling import Noise, generator_ema
 
 #: Test files that take minutes: they are collected first, so that the parallel workers run them beside the
 #: others instead of after them.
@@ -28,9 +22,6 @@ LONGEST_FIRST = ("test_lone_notebook.py",)
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)  # stable: the rest keep their order
-
-
-needs_real_data = pytest.mark.skipif(real_data_dir() is None, reason="real datasets not present (../shared/data)")
 
 
 @pytest.fixture
@@ -69,3 +60,27 @@ def cli_error(capsys: pytest.CaptureFixture) -> Callable[..., str]:
         return lines[0]
 
     return run
+
+
+@pytest.fixture
+def tiny() -> Callable[..., Tiny]:
+    """``tiny(seed=0, ema=None, precision=None, images=40)``: a fresh :class:`Tiny`, weights and data from
+    ``seed``; ``ema``: the decay of a weight average of G; ``precision``: a :class:`Precision` (float32)."""
+
+    def make(seed: int = 0, ema: float | None = None, precision: Precision | None = None, images: int = 40) -> Tiny:
+        torch.manual_seed(seed)
+        G = MLPGenerator(8, (16,), image_shape=(1, 4, 4))
+        D = MLPDiscriminator((1, 4, 4), hidden=(16,), dropout=0.2)
+        data = TensorBatches(torch.randint(0, 256, (images, 1, 4, 4), dtype=torch.uint8), 8, seed=seed)
+        return Tiny(
+            G,
+            D,
+            data,
+            torch.optim.Adam(G.parameters(), 1e-3),
+            torch.optim.Adam(D.parameters(), 1e-3),
+            Noise(8, "cpu"),
+            precision or Precision("cpu"),
+            None if ema is None else generator_ema(G, ema),
+        )
+
+    return make

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
+from helpers import get_recipe
 from helpers.cli.commands import main
 from helpers.infra import env
 
@@ -128,10 +130,19 @@ def test_sample_out_is_checked_before_drawing(out: str, named: str, run_dir: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_folder.npy"]
 
 
-def test_sample_says_what_its_run_argument_is(run_dir: Path, tmp_path, cli_error) -> None:
+def test_sample_takes_a_run_folder_or_a_generator_file_and_says_what_else_it_got(
+    run_dir: Path, tmp_path, cli_error
+) -> None:
+    """Before, a file answered "is a file, not a run folder": the shipped generator could not be sampled at all."""
+    folder, file = tmp_path / "folder.npy", tmp_path / "file.npy"
+    main(["sample", str(run_dir), "--n", "8", "--out", str(folder)])
+    main(["sample", str(run_dir / "checkpoint.pt"), "--n", "8", "--out", str(file)])
+    assert np.array_equal(np.load(folder), np.load(file))
     out = str(tmp_path / "s.npy")
-    assert "is a file, not a run folder" in cli_error(["sample", str(run_dir / "checkpoint.pt"), "--out", out])
     assert "not a finished run folder" in cli_error(["sample", str(tmp_path), "--out", out])
+    assert "it is a NumPy .npy array" in cli_error(["sample", str(folder), "--out", out])
+    torch.save(get_recipe("vanilla-gan-mnist").networks()[0].state_dict(), tmp_path / "bare.pt")
+    assert "records no recipe" in cli_error(["sample", str(tmp_path / "bare.pt"), "--out", out])
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from testkit import idx_bytes, tiny_mnist, write_mnist
 
 from helpers import TensorBatches, load_cat_faces, load_mnist
 from helpers.cli.commands import main
@@ -29,52 +30,17 @@ from helpers.data import (
     find_data_locations,
     standin_cat_faces,
 )
-from helpers.data import sources as data_module
 from helpers.infra import env
+from helpers.infra.caches import clear_caches
 from helpers.recipes import build
-
-MNIST_NAMES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "t10k": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
 
 
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch, tmp_path) -> None:
     """Each test starts as a fresh process would (no stand-in announced, no cache warning given),
     with its caches in a temporary folder."""
-    monkeypatch.setattr(data_module, "_ANNOUNCED", set(), raising=False)
-    monkeypatch.setattr(data_module, "_CACHE_WARNED", set(), raising=False)
+    clear_caches()
     monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    return bytes([0, 0, 8, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape) + array.tobytes()
-
-
-def tiny_mnist(split: str) -> tuple[np.ndarray, np.ndarray]:
-    n = 6 if split == "train" else 4
-    rng = np.random.default_rng(len(split))
-    return rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), (np.arange(n) % 10).astype(np.uint8)
-
-
-def write_mnist(
-    folder: Path,
-    *,
-    name=lambda n: n,
-    suffix: str = "",
-    gz: bool = False,
-    folder_per_file: bool = False,
-    splits: tuple[str, ...] = ("train", "t10k"),
-) -> None:
-    """Four (or fewer) small idx files named ``name(stem) + suffix``, gzipped when ``gz``."""
-    for split in splits:
-        for stem, array in zip(MNIST_NAMES[split], tiny_mnist(split)):
-            raw = idx_bytes(array)
-            filename = name(stem) + suffix
-            path = folder / filename / filename if folder_per_file else folder / filename
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(gzip.compress(raw) if gz else raw)
 
 
 def assert_tiny_mnist(loaded: tuple[torch.Tensor, torch.Tensor], split: str) -> None:

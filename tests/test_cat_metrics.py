@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torchmetrics.image.fid
-from conftest import real_data_dir
+from testkit import real_data_dir
 from torchmetrics.image.fid import FrechetInceptionDistance
 
 from helpers import cat_scores, load_cat_faces
@@ -29,7 +29,7 @@ from helpers.scores.cats import (
     inception_fid,
     load_cat_feature_net,
 )
-from helpers.scores.mnist import _Given, frechet_distance, gaussian_stats, kernel_distance
+from helpers.scores.distances import GivenFeatures, frechet_distance, gaussian_stats, kernel_distance
 
 GAN_SAMPLES = Path(__file__).resolve().parent / "data" / "cat_gan_samples.npz"
 
@@ -58,7 +58,7 @@ def test_distances_agree_with_torchmetrics_and_kid_is_unbiased() -> None:
     g = torch.Generator().manual_seed(0)
     a = torch.randn(3000, 16, generator=g, dtype=torch.float64)
     b = torch.randn(3000, 16, generator=g, dtype=torch.float64) * 1.2 + 0.3
-    fid = FrechetInceptionDistance(feature=_Given(16))
+    fid = FrechetInceptionDistance(feature=GivenFeatures(16))
     fid.update(a, real=True)
     fid.update(b, real=False)
     assert frechet_distance(*gaussian_stats(a), *gaussian_stats(b)) == pytest.approx(float(fid.compute()), rel=1e-6)

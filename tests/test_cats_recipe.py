@@ -13,14 +13,14 @@ from pathlib import Path
 import torch
 
 from helpers.data import standin_cat_faces
-from helpers.infra.env import cpu_has_native_bf16
+from helpers.infra.precision import cpu_has_native_bf16
 from helpers.recipes import RECIPES, build, get_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_recipe_shapes_init_and_layout() -> None:
-    setup = build("article-dcgan-cats", "cpu", images=standin_cat_faces(256))
+    setup = build("article-dcgan-cats", "cpu", images=standin_cat_faces(256), precision="auto")
     recipe = setup.recipe
     assert (recipe.latent_dim, recipe.batch_size, recipe.lr_g, recipe.betas) == (128, 128, 2e-4, (0.5, 0.999))
     z = setup.noise(4)
@@ -40,7 +40,8 @@ def test_recipe_shapes_init_and_layout() -> None:
     assert convs[1].weight.is_contiguous(memory_format=torch.channels_last) is native
     assert setup.precision.dtype is (torch.bfloat16 if native else torch.float32)
     assert str(setup.precision) == ("bfloat16 autocast" if native else "float32")
-    assert not setup.precision.scaler.is_enabled()
+    assert not any(s.is_enabled() for s in setup.precision.scalers().values())
+    assert build("article-dcgan-cats", "cpu", images=standin_cat_faces(256)).precision.dtype == torch.float32
     assert not RECIPES["vanilla-gan-mnist"].channels_last and not RECIPES["vanilla-gan-mnist"].dcgan_init
 
 
@@ -70,6 +71,8 @@ def test_killed_training_resumes(tmp_path) -> None:
         "256",
         "--device",
         "cpu",
+        "--track",
+        "0",
         "--quiet",
         "--out",
         str(run),
@@ -99,4 +102,4 @@ def test_killed_training_resumes(tmp_path) -> None:
     history = json.loads((run / "history.json").read_text())
     steps = 256 // get_recipe("dcgan-cats").batch_size  # an epoch of 256 images; 3 epochs
     assert history["epoch_end_step"] == [steps, 2 * steps, 3 * steps]
-    assert len(history["loss_d"]) == 3 * steps and (run / "samples.png").exists()
+    assert len(history["stats"]["loss_d"]) == 3 * steps and (run / "samples.png").exists()

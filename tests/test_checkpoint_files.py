@@ -16,10 +16,10 @@ import torch
 from PIL import Image
 from torch import nn
 
-from helpers import TensorBatches, fit, load_generator
+from helpers import TensorBatches, fit, load_generator, train_step
 from helpers.infra.checkpoint import CheckpointError, require_same_run, save_checkpoint
 from helpers.models import MLPDiscriminator, MLPGenerator
-from helpers.sampling import make_noise
+from helpers.sampling import Noise
 
 
 def tiny_generator() -> nn.Module:
@@ -35,13 +35,15 @@ def train_tiny(checkpoint: Path, G: nn.Module | None = None, **options: object) 
     G = G if G is not None else tiny_generator()
     D = MLPDiscriminator((1, 4, 4), hidden=(16,))
     data = TensorBatches(torch.randint(0, 256, (40, 1, 4, 4), dtype=torch.uint8), 8)
+    opt_g, opt_d = torch.optim.Adam(G.parameters()), torch.optim.Adam(D.parameters())
+
+    def step(real: torch.Tensor) -> dict[str, torch.Tensor]:
+        return train_step(G, D, real, Noise(8, "cpu"), opt_g, opt_d)
+
     fit(
-        G,
-        D,
+        step,
         data,
-        torch.optim.Adam(G.parameters()),
-        torch.optim.Adam(D.parameters()),
-        make_noise(8, "cpu"),
+        state={"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d},
         epochs=1,
         checkpoint=checkpoint,
         resume=True,

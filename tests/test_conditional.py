@@ -9,12 +9,26 @@ import json
 import numpy as np
 import pytest
 import torch
+from testkit import flat
 
-from helpers import TensorBatches, build, draw_samples, fit, get_recipe, load_mnist, train_step
+from helpers import (
+    EpochEnd,
+    History,
+    SampleRecorder,
+    TensorBatches,
+    build,
+    draw_samples,
+    fit,
+    get_recipe,
+    load_mnist,
+    to_unit,
+    train_step,
+)
 from helpers.cli.commands import main
 from helpers.models import ConditionalGenerator, MLPDiscriminator, MLPGenerator, ProjectionDiscriminator
-from helpers.sampling import class_labels, make_noise, recalibrate_batch_norm
+from helpers.sampling import Noise, class_labels, recalibrate_batch_norm
 from helpers.scores.mnist import conditional_scores
+from helpers.viz import grid_array
 
 #: Image i is filled with the pixel value 20 * label: a batch's labels can be read off its images.
 LABELS = torch.arange(40) % 10
@@ -29,8 +43,13 @@ def tiny(seed: int = 0) -> tuple:
     return G, D, data, torch.optim.Adam(G.parameters(), 1e-3), torch.optim.Adam(D.parameters(), 1e-3)
 
 
-def params(model: torch.nn.Module) -> torch.Tensor:
-    return torch.cat([p.detach().flatten() for p in model.parameters()])
+def train(G, D, data, opt_g, opt_d, **options):  # noqa: ANN001, ANN201
+    """``fit`` of the labelled training step, as the recipes run it."""
+
+    def step(batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
+        return train_step(G, D, batch[0], Noise(8, "cpu"), opt_g, opt_d, labels=batch[1])
+
+    return fit(step, data, state={"G": G, "D": D, "opt_g": opt_g, "opt_d": opt_d}, progress=False, **options)
 
 
 def test_the_label_changes_what_g_draws_and_how_d_judges() -> None:
@@ -78,26 +97,36 @@ def test_the_fakes_are_drawn_for_the_real_batchs_labels() -> None:
     G.register_forward_pre_hook(lambda _, args: asked.append(args[1]))
     D.register_forward_pre_hook(lambda _, args: judged.append(args[1]))
     real, labels = next(iter(data))
-    train_step(G, D, real, make_noise(8, "cpu"), opt_g, opt_d, labels=labels)
+    train_step(G, D, real, Noise(8, "cpu"), opt_g, opt_d, labels=labels)
     assert len(asked) == 1 and torch.equal(asked[0], labels)
     assert len(judged) == 3 and all(torch.equal(j, labels) for j in judged)  # real, fake for D; fake for G
 
 
 def test_fit_trains_a_conditional_gan_and_resumes_exactly(tmp_path) -> None:
     G, D, data, opt_g, opt_d = tiny()
-    fit(G, D, data, opt_g, opt_d, make_noise(8, "cpu"), epochs=3, progress=False)
-    expected = params(G), params(D)
+    train(G, D, data, opt_g, opt_d, epochs=3)
+    expected = flat(G), flat(D)
     G, D, data, opt_g, opt_d = tiny()
     ckpt = tmp_path / "c.pt"
-    fit(G, D, data, opt_g, opt_d, make_noise(8, "cpu"), epochs=1, checkpoint=ckpt, progress=False)
+    train(G, D, data, opt_g, opt_d, epochs=1, checkpoint=ckpt)
     G, D, data, opt_g, opt_d = tiny()
-    fit(G, D, data, opt_g, opt_d, make_noise(8, "cpu"), epochs=3, checkpoint=ckpt, resume=True, progress=False)
-    assert torch.equal(params(G), expected[0]) and torch.equal(params(D), expected[1])
+    train(G, D, data, opt_g, opt_d, epochs=3, checkpoint=ckpt, resume=True)
+    assert torch.equal(flat(G), expected[0]) and torch.equal(flat(D), expected[1])
+
+
+@pytest.mark.parametrize("training", [True, False], ids=["was-training", "was-eval"])
+def test_recalibrating_a_conditional_generator_gives_its_modes_back(training: bool) -> None:
+    """Before, recalibrate_batch_norm(G, ..., labels=...) restored the mode of its temporary wrapper, not G's:
+    a conditional G in eval mode came back in train mode."""
+    G, *_ = tiny()
+    G.train(training)
+    recalibrate_batch_norm(G, Noise(8, "cpu"), 8, labels=lambda n: class_labels(n, 10))
+    assert all(m.training is training for m in G.modules())
 
 
 def test_draw_samples_by_class_and_batch_norm_from_the_training_labels() -> None:
     G, *_ = tiny()
-    noise = make_noise(8, "cpu")
+    noise = Noise(8, "cpu")
     recalibrate_batch_norm(G, noise, 8, labels=lambda n: class_labels(n, 10))
     labels = class_labels(25, 10)
     assert labels.tolist()[:12] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
@@ -178,3 +207,14 @@ def test_cli_samples_a_conditional_run_by_class_and_scores_the_agreement(tmp_pat
     capsys.readouterr()
     main(["score", str(samples)])
     assert "class_agreement" not in json.loads(capsys.readouterr().out)
+
+
+def test_the_sample_recorder_draws_a_conditional_generator_for_its_labels() -> None:
+    """Before, the recorder called ``G(noise)`` only, so a conditional generator could not be watched."""
+    G, *_ = tiny()
+    z, rows = torch.randn(10, 8), class_labels(10, 10)
+    recorder = SampleRecorder(G, z, nrow=10, labels=rows)
+    recorder(EpochEnd(1, History()))
+    with torch.no_grad():
+        expected = grid_array(to_unit(G.eval()(z, rows)), 10)
+    assert np.array_equal(recorder.frames[0], expected)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 import torch
-from conftest import real_data_dir
 from PIL import Image
+from testkit import real_data_dir, write_images
 
 from helpers import TensorBatches, load_cat_faces, load_mnist
 from helpers.data import BadDataError, DataNotFoundError, decode_image_folder, sources, standin_cat_faces
@@ -19,15 +18,6 @@ from helpers.infra import env
 def cache_in_tmp(monkeypatch, tmp_path) -> None:
     """Decoded caches of the tests' temporary folders go to a temporary cache, not to data/cache."""
     monkeypatch.setenv("GAN_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def write_images(folder: Path, n: int, size: int = 64, suffix: str = ".jpg") -> torch.Tensor:
-    """Write ``n`` generated faces as image files, like a small Kaggle folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    faces = standin_cat_faces(n, size)
-    for i, face in enumerate(faces, start=1):
-        Image.fromarray(face.permute(1, 2, 0).numpy()).save(folder / f"{i}{suffix}")
-    return faces
 
 
 # ------------------------------------------------------------------ MNIST

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 import torch
 
-from helpers import fast_or_full, get_device, seed_everything
-from helpers.data import describe_runtime
+from helpers import describe_runtime, fast_or_full, get_device, seed_everything
 from helpers.infra import env
 from helpers.infra.env import detect_platform
 
 
-def test_get_device_defaults_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "cuda, mps, expected", [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu"), (True, False, "cuda")]
+)
+def test_get_device_takes_cuda_then_mps_then_the_cpu(monkeypatch, cuda: bool, mps: bool, expected: str) -> None:
     monkeypatch.delenv("GAN_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
-    assert get_device().type == expected
-    monkeypatch.setenv("GAN_DEVICE", "cpu")
-    assert get_device().type == "cpu"
-    assert get_device("cpu").type == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+    assert get_device() == torch.device(expected)
+    monkeypatch.setenv("GAN_DEVICE", "cpu")  # the override wins over whatever is there
+    assert get_device() == torch.device("cpu") and get_device("cpu") == torch.device("cpu")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on machines without CUDA")
@@ -37,11 +42,18 @@ def test_detect_platform(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     assert detect_platform() == "colab"
 
 
-def test_seed_everything_repeats() -> None:
+def test_seed_everything_repeats_every_generator_a_notebook_draws_from() -> None:
+    def draws() -> tuple:
+        return random.random(), np.random.rand(), torch.randn(3)
+
     seed_everything(3)
-    a = torch.randn(5)
+    a = draws()
     seed_everything(3)
-    assert torch.equal(a, torch.randn(5))
+    b = draws()
+    seed_everything(4)
+    c = draws()
+    assert a[:2] == b[:2] and torch.equal(a[2], b[2])
+    assert a[0] != c[0] and a[1] != c[1] and not torch.equal(a[2], c[2])
 
 
 def test_fast_or_full_follows_flag(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -56,3 +68,20 @@ def test_describe_runtime_names_everything(no_data) -> None:
     for key in ("platform", "device", "torch", "mode", "MNIST", "cat faces"):
         assert key in text
     assert "not found yet" in text
+
+
+@pytest.mark.parametrize(("omp", "wanted", "threads"), [(None, 2, 2), ("1", 2, 1), ("8", 2, 2), ("3", None, None)])
+def test_cpu_threads_keeps_to_omp_num_threads_when_it_is_set(monkeypatch, omp, wanted, threads) -> None:
+    """The command line's thread count: the recipe's, capped by a user's OMP_NUM_THREADS (make test sets it)."""
+    monkeypatch.setattr(env, "cpu_cores", lambda: 4)
+    if omp is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp)
+    assert env.cpu_threads(wanted) == (threads or 3)
+
+
+def test_a_bad_omp_num_threads_says_what_to_set(monkeypatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "two")
+    with pytest.raises(ValueError, match="OMP_NUM_THREADS='two' is not a positive whole number"):
+        env.cpu_threads(2)

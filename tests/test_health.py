@@ -12,16 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_train import tiny
 from torch import nn
 
-from helpers import TensorBatches, fit
+from helpers import TensorBatches, fit, train_step
+from helpers.data import load_dataset
 from helpers.health import HEALTH_EVERY, HEALTH_WARMUP, GANHealthWarning, HealthMonitor, TrainingDiverged
 from helpers.history import STEP_KEYS, History
 from helpers.infra.checkpoint import load_checkpoint
 from helpers.models import MLPDiscriminator
-from helpers.recipes import RECIPES, build, load_dataset
-from helpers.sampling import make_noise
+from helpers.recipes import RECIPES, build
+from helpers.sampling import Noise
+
+K = list(STEP_KEYS)
 
 
 def window(n: int = HEALTH_EVERY, **values: float) -> torch.Tensor:
@@ -34,14 +36,14 @@ def window(n: int = HEALTH_EVERY, **values: float) -> torch.Tensor:
 def test_balanced_window_is_quiet() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        HealthMonitor().check(window(), 0, History())
+        HealthMonitor().check(window(), K, 0, History())
 
 
 def test_winning_discriminator_and_exploding_loss_warn_once_each() -> None:
     monitor = HealthMonitor()
     with pytest.warns(GANHealthWarning, match="notebook 05") as caught:
-        monitor.check(window(d_real=0.999, d_fake=0.001, loss_g=12.0), HEALTH_WARMUP, History())
-        monitor.check(window(d_real=0.999, d_fake=0.001, loss_g=12.0), HEALTH_WARMUP + HEALTH_EVERY, History())
+        monitor.check(window(d_real=0.999, d_fake=0.001, loss_g=12.0), K, HEALTH_WARMUP, History())
+        monitor.check(window(d_real=0.999, d_fake=0.001, loss_g=12.0), K, HEALTH_WARMUP + HEALTH_EVERY, History())
     messages = [str(w.message) for w in caught]
     assert len(messages) == 2
     assert any("winning outright" in m for m in messages) and any("exploding" in m for m in messages)
@@ -50,45 +52,47 @@ def test_winning_discriminator_and_exploding_loss_warn_once_each() -> None:
 def test_saturating_loss_is_not_checked_for_explosion_and_short_windows_skip_trends() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        HealthMonitor(saturating=True).check(window(loss_g=-12.0), HEALTH_WARMUP, History())
-        HealthMonitor().check(window(HEALTH_EVERY // 4, d_real=1.0, d_fake=0.0, loss_g=20.0), HEALTH_WARMUP, History())
+        HealthMonitor(saturating=True).check(window(loss_g=-12.0), K, HEALTH_WARMUP, History())
+        HealthMonitor().check(
+            window(HEALTH_EVERY // 4, d_real=1.0, d_fake=0.0, loss_g=20.0), K, HEALTH_WARMUP, History()
+        )
 
 
 def test_nan_raises_with_step_and_pointer() -> None:
     w = window()
     w[7, STEP_KEYS.index("loss_g")] = float("nan")
     with pytest.raises(TrainingDiverged, match=r"step 107.*notebook 05"):
-        HealthMonitor().check(w, 100, History())
+        HealthMonitor().check(w, K, 100, History())
 
 
-def test_the_monitor_knows_no_files_and_fit_says_what_was_kept() -> None:
+def test_the_monitor_knows_no_files_and_fit_says_what_was_kept(tiny) -> None:
     """The sentence about the checkpoint comes from fit, which writes it, between what happened and the advice.
 
     Before, the monitor took the checkpoint path to write that sentence, and without one claimed none was written."""
     w = window()
     w[7, STEP_KEYS.index("loss_g")] = float("nan")
     with pytest.raises(TrainingDiverged) as info:
-        HealthMonitor().check(w, 100, History())
+        HealthMonitor().check(w, K, 100, History())
     assert "checkpoint" not in str(info.value) and "Stopped. Try a lower learning rate" in str(info.value)
-    G, D, data, opt_g, opt_d, noise = tiny()
-    for group in opt_d.param_groups:
+    t = tiny()
+    for group in t.opt_d.param_groups:
         group["lr"] = float("nan")
     with pytest.raises(TrainingDiverged, match=r"Stopped\. No checkpoint was being written\. Try a lower") as info:
-        fit(G, D, data, opt_g, opt_d, noise, epochs=1, progress=False)
-    assert 0 < info.value.history.steps <= len(data)
+        t.fit(epochs=1)
+    assert 0 < info.value.history.steps <= len(t.data)
 
 
-def test_fit_stops_on_nan_and_keeps_the_last_good_checkpoint(tmp_path) -> None:
-    G, D, data, opt_g, opt_d, noise = tiny()
+def test_fit_stops_on_nan_and_keeps_the_last_good_checkpoint(tiny, tmp_path) -> None:
+    t = tiny()
     ckpt = tmp_path / "run.pt"
-    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=ckpt, progress=False)
+    t.fit(epochs=1, checkpoint=ckpt)
     good = load_checkpoint(ckpt)
-    for group in opt_d.param_groups:
+    for group in t.opt_d.param_groups:
         group["lr"] = float("nan")  # the next D update fills D with NaNs
     kept = rf"Stopped\. The last checkpoint \({ckpt}, from before this failure\) was kept\. Try a lower learning rate"
     with pytest.raises(TrainingDiverged, match=kept) as info:  # same file, not resumed: would overwrite
-        fit(G, D, data, opt_g, opt_d, noise, epochs=3, checkpoint=ckpt, progress=False)
-    assert 0 < info.value.history.steps <= len(data)
+        t.fit(epochs=3, checkpoint=ckpt)
+    assert 0 < info.value.history.steps <= len(t.data)
     kept = load_checkpoint(ckpt)
     assert kept["epoch"] == 1
     assert all(torch.isfinite(v).all() for v in kept["D"].values())
@@ -122,9 +126,14 @@ def test_fit_warns_when_d_wins_for_a_whole_window() -> None:
     images = torch.full((steps * 4, 1, 4, 4), 255, dtype=torch.uint8)  # all white: D(x) -> 1
     G, D = ConstantFake(), BrightnessJudge()
     data = TensorBatches(images, 4, seed=0)
-    opts = torch.optim.SGD(G.parameters(), lr=1e-9), torch.optim.SGD(D.parameters(), lr=1e-9)
+    opt_g, opt_d = torch.optim.SGD(G.parameters(), lr=1e-9), torch.optim.SGD(D.parameters(), lr=1e-9)
+    noise = Noise(2, "cpu")
+
+    def step(real: torch.Tensor) -> dict[str, torch.Tensor]:
+        return train_step(G, D, real, noise, opt_g, opt_d)
+
     with pytest.warns(GANHealthWarning) as caught:
-        history = fit(G, D, data, *opts, make_noise(2, "cpu"), epochs=1, progress=False)
+        history = fit(step, data, state={"G": G, "D": D}, epochs=1, progress=False)
     assert history.steps == steps
     assert {("winning outright" in str(w.message), "exploding" in str(w.message)) for w in caught} == {
         (True, False),
@@ -132,7 +141,7 @@ def test_fit_warns_when_d_wins_for_a_whole_window() -> None:
     }
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fit(G, D, data, *opts, make_noise(2, "cpu"), epochs=1, progress=False, health=False)
+        fit(step, data, state={"G": G, "D": D}, epochs=1, progress=False, health=False)
 
 
 def test_discriminator_options_keep_defaults_and_work() -> None:
@@ -162,8 +171,8 @@ def test_a_healthy_start_does_not_warn() -> None:
     warned."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        HealthMonitor().check(window(loss_g=16.2, d_real=0.995, d_fake=0.001), 0, History())
-        HealthMonitor().check(window(loss_g=14.7, d_real=0.995, d_fake=0.001), HEALTH_EVERY, History())
+        HealthMonitor().check(window(loss_g=16.2, d_real=0.995, d_fake=0.001), K, 0, History())
+        HealthMonitor().check(window(loss_g=14.7, d_real=0.995, d_fake=0.001), K, HEALTH_EVERY, History())
 
 
 RECORDED = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "health_histories.npz"
@@ -181,7 +190,7 @@ def replay(label: str) -> list[str]:
         warnings.simplefilter("always")
         for end in ends:
             for a in range(start, int(end), HEALTH_EVERY):
-                monitor.check(rows[a : min(a + HEALTH_EVERY, int(end))], a, History())
+                monitor.check(rows[a : min(a + HEALTH_EVERY, int(end))], K, a, History())
             start = int(end)
     return [str(w.message) for w in caught if issubclass(w.category, GANHealthWarning)]
 
@@ -212,7 +221,8 @@ def test_recorded_failure_warns() -> None:
 def test_recipes_train_past_the_warm_up_without_a_warning(recipe: str) -> None:
     """The series' MNIST recipes, live, for the warm-up and one full window after it."""
     steps = HEALTH_WARMUP + HEALTH_EVERY
-    setup = build(recipe, "cpu", images=load_dataset("mnist", steps * RECIPES[recipe].batch_size))
+    images = load_dataset("mnist", steps * RECIPES[recipe].batch_size)
+    setup = build(recipe, "cpu", seed=0, images=images, precision="auto")  # as the command line trains it
     with warnings.catch_warnings():
         warnings.simplefilter("error", GANHealthWarning)
         history = setup.fit(epochs=math.ceil(steps / len(setup.data)), progress=False)
@@ -222,11 +232,11 @@ def test_recipes_train_past_the_warm_up_without_a_warning(recipe: str) -> None:
 def test_skipped_float16_steps_are_normal_but_a_collapsed_scale_is_divergence() -> None:
     w = window()
     w[:3, STEP_KEYS.index("grad_norm_d")] = float("inf")  # steps a gradient scaler skipped
-    HealthMonitor(scaled=True).check(w, 0, History(), loss_scale=2.0**14)
+    HealthMonitor().check(w, K, 0, History(), [2.0**14])
     with pytest.raises(TrainingDiverged, match="step 0"):  # without a scaler those inf gradients were applied
-        HealthMonitor().check(w, 0, History())
+        HealthMonitor().check(w, K, 0, History())
     with pytest.raises(TrainingDiverged, match="gradient scale fell to 0.000488"):
-        HealthMonitor(scaled=True).check(window(), 0, History(), loss_scale=2.0**-11)
+        HealthMonitor().check(window(), K, 0, History(), [2.0**14, 2.0**-11])
     w[5, STEP_KEYS.index("loss_d")] = float("nan")  # a non-finite loss diverges with or without a scaler
     with pytest.raises(TrainingDiverged, match="step 5"):
-        HealthMonitor(scaled=True).check(w, 0, History(), loss_scale=2.0**14)
+        HealthMonitor().check(w, K, 0, History(), [2.0**14])

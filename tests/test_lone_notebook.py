@@ -91,11 +91,11 @@ def test_a_notebook_opened_alone_installs_the_series_and_runs(tmp_path: Path) ->
     # the pretrained generator came with the non-editable install, and draws faces far better than an untrained one
     probe = (
         "import json, torch, helpers; G, info = helpers.load_pretrained('dcgan-cats');"
-        "r = helpers.get_recipe('dcgan-cats'); noise = helpers.sampling.make_noise(r.latent_dim, 'cpu');"
+        "r = helpers.get_recipe('dcgan-cats'); noise = helpers.sampling.Noise(r.latent_dim, 'cpu');"
         "torch.manual_seed(0);"
         "fd = [helpers.cat_scores(helpers.draw_samples(g, noise, 500))['frechet_distance'] "
         "for g in (G, r.networks()[0].eval())];"
-        "print(json.dumps([helpers.infra.pretrained.PRETRAINED['dcgan-cats'].as_posix(), info['epochs'], fd]))"
+        "print(json.dumps([helpers.pretrained.PRETRAINED['dcgan-cats'].as_posix(), info['epochs'], fd]))"
     )
     where, epochs, (fd_trained, fd_untrained) = json.loads(run([python, "-c", probe], cwd=alone, env=environ).stdout)
     assert Path(where).is_relative_to(platform) and epochs > 0, where

@@ -1,16 +1,16 @@
-"""Precision per device, asked for in the CLI's words (bf16 only where native, fp16 with a gradient scaler on older
-CUDA), the objects it supplies (a real autocast and a real scaler, disabled for float32), applied to both networks,
-and the float16 path's skipped steps, which are not divergence."""
+"""Precision per device, asked for in the CLI's words (bf16 only where native, fp16 with gradient scalers on older
+CUDA), the objects it supplies (a fresh autocast at each use, one real scaler per network, disabled for float32),
+applied to both networks, and the float16 path's skipped steps, which are not divergence."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 import torch.nn.functional as F
-from test_train import params, tiny
+from testkit import flat
 
-from helpers import fit, train_step
-from helpers.infra.env import FLOAT32, PRECISIONS, Precision, choose_precision
+from helpers import train_step
+from helpers.infra.precision import FLOAT32, PRECISIONS, Precision, choose_precision
 
 F32, BF16, F16 = torch.float32, torch.bfloat16, torch.float16
 
@@ -37,7 +37,7 @@ def test_cuda_precision_follows_the_compute_capability(monkeypatch, capability, 
 
 @pytest.mark.parametrize("native", [True, False])
 def test_each_word_maps_to_its_precision_on_cpu_and_mps(monkeypatch, native: bool) -> None:
-    monkeypatch.setattr("helpers.infra.env.cpu_has_native_bf16", lambda: native)
+    monkeypatch.setattr("helpers.infra.precision.cpu_has_native_bf16", lambda: native)
     for device in ("cpu", "mps"):
         assert choose_precision(device) == Precision(device, F32)
         assert choose_precision(device, "fp32") == Precision(device, F32)
@@ -58,23 +58,67 @@ def test_a_request_that_is_not_one_of_the_words_is_a_clear_error(bad: object) ->
         choose_precision("cpu", bad)
 
 
-def test_a_precision_always_supplies_a_real_autocast_and_scaler() -> None:
-    """Disabled for float32 (and the scaler for bf16), enabled where they act; the wording notebooks print."""
+def test_a_precision_always_supplies_a_real_autocast_and_scalers() -> None:
+    """Disabled for float32 (and the scalers for bf16), enabled where they act; the wording notebooks print."""
     for dtype, words, scaled in [
         (F32, "float32", False),
         (BF16, "bfloat16 autocast", False),
-        (F16, "float16 autocast + gradient scaler", True),
+        (F16, "float16 autocast + gradient scalers", True),
     ]:
         precision = Precision("cpu", dtype)
         assert str(precision) == words
-        assert isinstance(precision.autocast, torch.autocast) and isinstance(precision.scaler, torch.amp.GradScaler)
-        with precision.autocast:
+        assert isinstance(precision.autocast(), torch.autocast)
+        with precision.autocast():
             assert torch.is_autocast_enabled("cpu") is (dtype != F32)
             assert torch.ones(2, 2).mm(torch.ones(2, 2)).dtype == (dtype if dtype != F32 else F32)
-        assert precision.scaler.is_enabled() is scaled
+        scalers = precision.scalers()
+        assert list(scalers) == ["scaler_d", "scaler_g"] and scalers["scaler_d"] is not scalers["scaler_g"]
+        assert all(s.is_enabled() is scaled for s in scalers.values())
     assert FLOAT32 == Precision("cpu") and str(FLOAT32) == "float32"
     with pytest.raises(ValueError, match="torch.float32, torch.bfloat16 or torch.float16"):
         Precision("cpu", torch.float64)
+
+
+@pytest.mark.parametrize("dtype", [BF16, F16])
+def test_autocast_contexts_nest_and_end_switched_off(dtype: torch.dtype) -> None:
+    """Before, a Precision held one torch.autocast instance; entering it twice (a step inside a block of the same
+    precision) left autocast switched on after both blocks had ended, so every later float32 computation ran in
+    reduced precision."""
+    precision = Precision("cpu", dtype)
+    with precision.autocast():
+        with precision.autocast():
+            assert torch.is_autocast_enabled("cpu")
+        assert torch.is_autocast_enabled("cpu")
+    assert not torch.is_autocast_enabled("cpu")
+    assert torch.ones(2, 2).mm(torch.ones(2, 2)).dtype == F32
+
+
+def test_each_network_has_its_own_scaler_updated_once_per_its_update(tiny) -> None:
+    """PyTorch's AMP guide updates a scaler once per iteration. Before, one scaler served both networks and was
+    stepped and updated twice per training step, so a D update whose gradients overflowed also lowered the scale of
+    G's. Now each network's scaler is updated once per update of that network."""
+    precision = choose_precision("cpu", "fp16")
+    t = tiny(precision=precision)
+    updates = {"scaler_d": 0, "scaler_g": 0}
+    for name, scaler in precision.scalers().items():
+        original = scaler.update
+
+        def counted(*args: object, _name: str = name, _original: object = original, **kwargs: object) -> None:
+            updates[_name] += 1
+            return _original(*args, **kwargs)
+
+        scaler.update = counted
+    t.step(next(iter(t.data)))
+    assert updates == {"scaler_d": 1, "scaler_g": 1}
+
+
+def test_a_skipped_discriminator_update_leaves_the_generators_scale_alone(tiny) -> None:
+    precision = choose_precision("cpu", "fp16")
+    precision.scaler_d = torch.amp.GradScaler("cpu", init_scale=2.0**40)  # D's gradients overflow float16 at this scale
+    t = tiny(precision=precision)
+    stats = t.step(next(iter(t.data)))
+    assert not torch.isfinite(stats["grad_norm_d"]) and precision.scaler_d.get_scale() == 2.0**39
+    assert torch.isfinite(stats["grad_norm_g"]) and precision.scaler_g.get_scale() == 2.0**16
 
 
 def _textbook_step(G, D, real, noise, opt_g, opt_d) -> None:  # noqa: ANN001
@@ -94,92 +138,61 @@ def _textbook_step(G, D, real, noise, opt_g, opt_d) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("precision", [None, "fp32"], ids=["default", "fp32"])
-def test_float32_steps_train_exactly_as_plain_pytorch(precision: str | None) -> None:
-    """The disabled autocast and scaler change no number: the same weights as the textbook loop, bit for bit."""
-    G, D, data, opt_g, opt_d, noise = tiny()
-    for real in list(data)[:3]:
-        _textbook_step(G, D, real, noise, opt_g, opt_d)
-    expected_g, expected_d = params(G), params(D)
-    G, D, data, opt_g, opt_d, noise = tiny()
+def test_float32_steps_train_exactly_as_plain_pytorch(tiny, precision: str | None) -> None:
+    """The disabled autocast and scalers change no number: the same weights as the textbook loop, bit for bit."""
+    t = tiny()
+    for real in list(t.data)[:3]:
+        _textbook_step(t.G, t.D, real, t.noise, t.opt_g, t.opt_d)
+    expected_g, expected_d = flat(t.G), flat(t.D)
+    t = tiny()
     options = {} if precision is None else {"precision": choose_precision("cpu", precision)}
-    for real in list(data)[:3]:
-        train_step(G, D, real, noise, opt_g, opt_d, **options)
-    assert torch.equal(params(G), expected_g) and torch.equal(params(D), expected_d)
+    for real in list(t.data)[:3]:
+        train_step(t.G, t.D, real, t.noise, t.opt_g, t.opt_d, **options)
+    assert torch.equal(flat(t.G), expected_g) and torch.equal(flat(t.D), expected_d)
 
 
 @pytest.mark.parametrize("word, dtype", [("bf16", BF16), ("fp16", F16)])
-def test_both_networks_run_under_autocast(word: str, dtype: torch.dtype) -> None:
+def test_both_networks_run_under_autocast(tiny, word: str, dtype: torch.dtype) -> None:
     """G's forward pass too: before, it ran outside the autocast block and stayed float32 on every device."""
-    G, D, data, opt_g, opt_d, noise = tiny()
+    t = tiny(precision=choose_precision("cpu", word))
     seen: dict[str, set] = {"G": set(), "D": set()}
-    G.register_forward_hook(lambda m, i, out: seen["G"].add(out.dtype))
-    D.register_forward_hook(lambda m, i, out: seen["D"].add(out.dtype))
-    history = fit(G, D, data, opt_g, opt_d, noise, epochs=1, progress=False, precision=word)
+    t.G.register_forward_hook(lambda m, i, out: seen["G"].add(out.dtype))
+    t.D.register_forward_hook(lambda m, i, out: seen["D"].add(out.dtype))
+    history = t.fit(epochs=1)
     assert seen == {"G": {dtype}, "D": {dtype}}
-    assert history.steps == len(data) and all(p.dtype == torch.float32 for p in G.parameters())
+    assert history.steps == len(t.data) and all(p.dtype == torch.float32 for p in t.G.parameters())
+    assert not torch.is_autocast_enabled("cpu")
 
 
-def test_fit_refuses_a_precision_for_another_device() -> None:
-    G, D, data, opt_g, opt_d, noise = tiny()
-    with pytest.raises(ValueError, match="set up for cuda, the data is on cpu: pass precision='auto'"):
-        fit(G, D, data, opt_g, opt_d, noise, epochs=1, progress=False, precision=Precision("cuda"))
-
-
-def test_float16_steps_skipped_by_the_gradient_scaler_are_not_divergence() -> None:
+def test_float16_steps_skipped_by_the_gradient_scaler_are_not_divergence(tiny) -> None:
     """A scaler starts with a scale so high that its first steps overflow; it skips them and lowers the scale.
 
     Before, fit took the first skipped step's infinite gradient norm for divergence and stopped at step 0.
     """
     precision = choose_precision("cpu", "fp16")
-    precision.scaler = torch.amp.GradScaler("cpu", init_scale=2.0**30)
-    G, D, data, opt_g, opt_d, noise = tiny()
-    start = params(G)
-    history = fit(G, D, data, opt_g, opt_d, noise, epochs=3, progress=False, precision=precision)
-    norms = torch.tensor(history.grad_norm_d)
+    precision.scaler_d = torch.amp.GradScaler("cpu", init_scale=2.0**30)
+    t = tiny(precision=precision)
+    start = flat(t.G)
+    history = t.fit(epochs=3)
+    norms = torch.tensor(history["grad_norm_d"])
     assert not torch.isfinite(norms[0]) and torch.isfinite(norms[-1])  # skipped, then trained
-    assert torch.isfinite(params(G)).all() and not torch.equal(params(G), start)
-    assert precision.scaler.get_scale() < 2.0**30
+    assert torch.isfinite(flat(t.G)).all() and not torch.equal(flat(t.G), start)
+    assert precision.scaler_d.get_scale() < 2.0**30
 
 
-def test_float16_resumes_checkpoints_without_a_scaler_state(tmp_path) -> None:
-    """A float32 run's checkpoint holds the disabled scaler's ``{}``, an older one no ``"scaler"``: float16 resumes
-    both with a fresh scale. A float16 checkpoint resumes the scale it stopped at."""
-    G, D, data, opt_g, opt_d, noise = tiny()
-    fit(G, D, data, opt_g, opt_d, noise, epochs=1, checkpoint=tmp_path / "c.pt", progress=False, precision="fp32")
+def test_float16_resumes_checkpoints_without_a_scaler_state(tiny, tmp_path) -> None:
+    """A float32 run's checkpoint holds the disabled scalers' ``{}``, an older one no scalers at all: float16
+    resumes both with fresh scales. A float16 checkpoint resumes the scales it stopped at."""
+    tiny().fit(epochs=1, checkpoint=tmp_path / "c.pt")
     state = torch.load(tmp_path / "c.pt", weights_only=True)
-    assert state["scaler"] == {}
-    del state["scaler"]
+    assert state["scaler_d"] == {} and state["scaler_g"] == {}
+    del state["scaler_d"], state["scaler_g"]
     torch.save(state, tmp_path / "old.pt")
     for name in ("c.pt", "old.pt"):
-        G, D, data, opt_g, opt_d, noise = tiny()
-        history = fit(
-            G,
-            D,
-            data,
-            opt_g,
-            opt_d,
-            noise,
-            epochs=2,
-            checkpoint=tmp_path / name,
-            resume=True,
-            progress=False,
-            precision="fp16",
-        )
+        history = tiny(precision=choose_precision("cpu", "fp16")).fit(epochs=2, checkpoint=tmp_path / name, resume=True)
         assert history.epochs == 2
-    scale = torch.load(tmp_path / "c.pt", weights_only=True)["scaler"]["scale"]
+    saved = torch.load(tmp_path / "c.pt", weights_only=True)
     precision = choose_precision("cpu", "fp16")
-    G, D, data, opt_g, opt_d, noise = tiny()
-    fit(
-        G,
-        D,
-        data,
-        opt_g,
-        opt_d,
-        noise,
-        epochs=2,
-        checkpoint=tmp_path / "c.pt",
-        resume=True,
-        progress=False,
-        precision=precision,
-    )
-    assert precision.scaler.get_scale() == scale
+    tiny(precision=precision).fit(epochs=2, checkpoint=tmp_path / "c.pt", resume=True)
+    assert precision.scaler_d.get_scale() == saved["scaler_d"]["scale"]
+    assert precision.scaler_g.get_scale() == saved["scaler_g"]["scale"]

@@ -145,7 +145,6 @@ def test_the_cli_fit_and_load_generator_tell_other_runs_alike(run_dir: Path, tmp
     "other settings (seed 0, not 1)", and only the CLI said "holds a run of recipe ..."."""
     ckpt = tmp_path / "checkpoint.pt"
     ckpt.write_bytes((run_dir / "checkpoint.pt").read_bytes())
-    cli_run = json.loads((run_dir / "run.json").read_text())
 
     def held(message: str, source: Path) -> str:  # what the message says the folder or file holds
         assert f"{source} holds " in message, message
@@ -153,15 +152,13 @@ def test_the_cli_fit_and_load_generator_tell_other_runs_alike(run_dir: Path, tmp
 
     by_cli = held(cli_error([*TRAIN, "--limit", "64", "--seed", "1", "--out", str(run_dir)]), run_dir)
     with pytest.raises(CheckpointError) as by_fit:
-        recipes.build("article-gan-mnist", limit=64).fit(
-            epochs=2, checkpoint=ckpt, resume=True, progress=False, run=cli_run | {"seed": 1}
-        )
+        recipes.build("article-gan-mnist", limit=64, seed=1).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
     assert by_cli == held(str(by_fit.value), ckpt) == "a run with other settings (seed 0, not 1)"
 
     other = "a run of recipe 'article-gan-mnist', not 'vanilla-gan-mnist'"
     assert held(cli_error(["train", "vanilla-gan-mnist", "--epochs", "1", "--out", str(run_dir)]), run_dir) == other
     with pytest.raises(CheckpointError) as by_fit:
-        recipes.build("vanilla-gan-mnist", limit=64).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
+        recipes.build("vanilla-gan-mnist", limit=64, seed=0).fit(epochs=2, checkpoint=ckpt, resume=True, progress=False)
     vanilla = recipes.get_recipe("vanilla-gan-mnist")
     with pytest.raises(CheckpointError) as by_load:
         load_generator(vanilla.networks()[0], ckpt, recipe=vanilla.name, settings=vanilla.settings())
@@ -241,7 +238,7 @@ def test_a_failed_start_leaves_nothing_behind(existing: bool, tmp_path, monkeypa
 
 def test_the_windows_lock_takes_one_byte_far_past_the_run_info_and_reports_busy(monkeypatch, tmp_path) -> None:
     """The ``msvcrt`` branch of the run-folder lock, run here with a stand-in module (CI has no Windows): it locks
-    one byte at ``_WINDOWS_LOCK_OFFSET`` without waiting, a busy lock reads as ``False``, any other error is raised."""
+    one byte without waiting, a busy lock says who holds the folder, any other error is raised."""
     import errno
     import types
 
@@ -257,12 +254,11 @@ def test_the_windows_lock_takes_one_byte_far_past_the_run_info_and_reports_busy(
 
     monkeypatch.setitem(sys.modules, "msvcrt", types.SimpleNamespace(LK_NBLCK=2, locking=locking))
     monkeypatch.setattr(runfolder.os, "name", "nt")
-    with open(tmp_path / ".lock", "wb") as file:
-        fd = file.fileno()
-        assert runfolder._try_lock(fd) is True
-        assert calls == [(runfolder._WINDOWS_LOCK_OFFSET, 2, 1)]
-        outcome["error"] = OSError(errno.EACCES, "Permission denied")
-        assert runfolder._try_lock(fd) is False
-        outcome["error"] = OSError(errno.EBADF, "Bad file descriptor")
-        with pytest.raises(OSError, match="Bad file descriptor"):
-            runfolder._try_lock(fd)
+    with runfolder.claim(tmp_path / "run"):
+        assert calls == [(1 << 20, 2, 1)]  # one byte, far past the holder's name that a second process reads
+    outcome["error"] = OSError(errno.EACCES, "Permission denied")
+    with pytest.raises(runfolder.RunFolderError, match="is in use by"), runfolder.claim(tmp_path / "run"):
+        pass
+    outcome["error"] = OSError(errno.EBADF, "Bad file descriptor")
+    with pytest.raises(OSError, match="Bad file descriptor"), runfolder.claim(tmp_path / "run"):
+        pass

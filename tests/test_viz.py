@@ -34,13 +34,34 @@ def test_show_frames_picks_the_first_the_last_and_evenly_between() -> None:
 
 
 def test_plot_history_suptitle_stays_above_the_panel_titles() -> None:
-    history = History(loss_d=[1.0] * 20, loss_g=[2.0] * 20, d_real=[0.6] * 20, d_fake=[0.4] * 20)
+    history = History({"loss_d": [1.0] * 20, "loss_g": [2.0] * 20, "d_real": [0.6] * 20, "d_fake": [0.4] * 20})
     fig = plot_history(history, smooth=5, title="A long title for the whole figure")
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     top = fig._suptitle.get_window_extent(renderer)
     for ax in fig.axes:
         assert ax.title.get_window_extent(renderer).y1 <= top.y0, "the suptitle overlaps a panel title"
+    plt.close(fig)
+
+
+def test_plot_history_draws_a_critics_scores_on_their_own_scale() -> None:
+    """Before, the right panel was fixed to 0-1 for a Wasserstein critic too, whose scores run far outside it."""
+    scores = {"d_real": [40.0] * 20, "d_fake": [-30.0] * 20, "wasserstein": [70.0] * 20}
+    critic = History({"loss_d": [-70.0] * 20, "loss_g": [30.0] * 20} | scores)
+    fig = plot_history(critic, smooth=5)
+    right = fig.axes[1]
+    low, high = right.get_ylim()
+    assert low < -30 and high > 70 and "Critic" in right.get_title()
+    assert [line.get_label() for line in right.lines] == [
+        "mean score of real images",
+        "of fakes",
+        "Wasserstein estimate",
+    ]
+    plt.close(fig)
+    fig = plot_history(
+        History({"loss_d": [1.0] * 20, "loss_g": [2.0] * 20, "d_real": [0.6] * 20, "d_fake": [0.4] * 20})
+    )
+    assert fig.axes[1].get_ylim() == (0, 1)
     plt.close(fig)
 
 

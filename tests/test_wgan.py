@@ -14,7 +14,7 @@ from helpers.cli.commands import main
 from helpers.health import HEALTH_EVERY, HEALTH_WARMUP, GANHealthWarning, HealthMonitor
 from helpers.history import STEP_KEYS
 from helpers.models import DCGANDiscriminator, DCGANGenerator
-from helpers.sampling import make_noise
+from helpers.sampling import Noise
 from helpers.wgan import WGANGP, critic_step, gradient_penalty, wgan_gp_step
 
 
@@ -94,8 +94,9 @@ def _small_wgan(seed: int = 0) -> tuple[nn.Module, nn.Module, torch.optim.Adam, 
 
 def test_a_step_makes_n_critic_critic_updates_and_one_generator_update() -> None:
     G, D, opt_g, opt_d = _small_wgan()
-    row = wgan_gp_step(G, D, torch.rand(12, 1, 28, 28) * 2 - 1, make_noise(8, "cpu"), opt_g, opt_d, loss=WGANGP(3))
-    assert row.shape == (len(STEP_KEYS),) and torch.isfinite(row).all()
+    stats = wgan_gp_step(G, D, torch.rand(12, 1, 28, 28) * 2 - 1, Noise(8, "cpu"), opt_g, opt_d, loss=WGANGP(3))
+    assert set(stats) == {*STEP_KEYS, "wasserstein"} and all(torch.isfinite(v) for v in stats.values())
+    assert stats["wasserstein"] == stats["d_real"] - stats["d_fake"]
     steps = {name: {int(s["step"]) for s in opt.state.values()} for name, opt in (("D", opt_d), ("G", opt_g))}
     assert steps == {"D": {3}, "G": {1}}
 
@@ -104,23 +105,17 @@ def test_fit_trains_a_critic_and_records_its_estimate() -> None:
     G, D, opt_g, opt_d = _small_wgan()
     images = torch.randint(0, 256, (96, 1, 28, 28), dtype=torch.uint8)
     data = TensorBatches(images, 4 * 8, "cpu", seed=0)
+
+    def step(real: torch.Tensor) -> dict[str, torch.Tensor]:
+        return wgan_gp_step(G, D, real, Noise(8, "cpu"), opt_g, opt_d, loss=WGANGP(4))
+
     with warnings.catch_warnings():
         warnings.simplefilter("error", GANHealthWarning)
-        history = fit(G, D, data, opt_g, opt_d, make_noise(8, "cpu"), epochs=2, progress=False, wgan_gp=WGANGP(4))
+        history = fit(step, data, state={"G": G, "D": D}, epochs=2, progress=False)
     assert history.critic and history.steps == 2 * len(data) == 6
-    assert history.wasserstein() == pytest.approx([r - f for r, f in zip(history.d_real, history.d_fake)])
+    assert history["wasserstein"] == pytest.approx([r - f for r, f in zip(history["d_real"], history["d_fake"])])
     assert "Wasserstein estimate" in history.summary()
     assert {int(s["step"]) for s in opt_d.state.values()} == {4 * 6}
-    with pytest.raises(ValueError, match="same loss"):
-        fit(G, D, data, opt_g, opt_d, make_noise(8, "cpu"), epochs=3, progress=False, history=history)
-
-
-def test_the_wasserstein_loss_refuses_the_standard_loss_options() -> None:
-    G, D, opt_g, opt_d = _small_wgan()
-    data = TensorBatches(torch.zeros(16, 1, 28, 28, dtype=torch.uint8), 8, "cpu")
-    for options in ({"saturating": True}, {"real_label": 0.9}):
-        with pytest.raises(ValueError, match="standard GAN loss"):
-            fit(G, D, data, opt_g, opt_d, make_noise(8, "cpu"), epochs=1, progress=False, wgan_gp=WGANGP(), **options)
 
 
 @pytest.mark.parametrize("settings", [{"n_critic": 0}, {"gp_weight": -1.0}, {"gp_weight": float("nan")}])
@@ -130,25 +125,29 @@ def test_bad_settings_are_refused(settings) -> None:
 
 
 def test_a_standard_history_has_no_estimate() -> None:
-    with pytest.raises(ValueError, match="standard GAN loss"):
-        History().wasserstein()
-    assert History.from_dict({k: v for k, v in History().to_dict().items() if k != "critic"}).critic is False
+    with pytest.raises(KeyError, match="no statistic 'wasserstein'"):
+        History()["wasserstein"]
+    assert History.from_dict(History().to_dict()).critic is False
+
+
+KEYS = [*STEP_KEYS, "wasserstein"]
 
 
 def _window(d_real: float, d_fake: float, loss_g: float) -> torch.Tensor:
     values = {"loss_d": -1.0, "loss_g": loss_g, "d_real": d_real, "d_fake": d_fake, "grad_norm_d": 1, "grad_norm_g": 1}
-    return torch.tensor([[values[k] for k in STEP_KEYS]] * HEALTH_EVERY)
+    values["wasserstein"] = d_real - d_fake
+    return torch.tensor([[values[k] for k in KEYS]] * HEALTH_EVERY)
 
 
 def test_critic_scores_raise_no_probability_warnings_but_divergence_still_stops() -> None:
     window = _window(d_real=40.0, d_fake=-30.0, loss_g=30.0)  # fine scores for a critic, alarming probabilities
     with pytest.warns(GANHealthWarning):
-        HealthMonitor().check(window, HEALTH_WARMUP, History())
+        HealthMonitor().check(window[:, :-1], STEP_KEYS, HEALTH_WARMUP, History())
     with warnings.catch_warnings():
         warnings.simplefilter("error", GANHealthWarning)
-        HealthMonitor(critic=True).check(window, HEALTH_WARMUP, History())
+        HealthMonitor().check(window, KEYS, HEALTH_WARMUP, History())  # a critic's steps record its estimate
     with pytest.raises(FloatingPointError, match="diverged"):
-        HealthMonitor(critic=True).check(_window(1.0, 0.0, float("nan")), HEALTH_WARMUP, History())
+        HealthMonitor().check(_window(1.0, 0.0, float("nan")), KEYS, HEALTH_WARMUP, History())
 
 
 def test_the_recipe_is_the_papers_wgan_gp_on_the_series_networks() -> None:
@@ -159,7 +158,7 @@ def test_the_recipe_is_the_papers_wgan_gp_on_the_series_networks() -> None:
     assert recipe.betas[0] == 0.0 and recipe.wgan_gp == WGANGP(n_critic=5, gp_weight=10.0)
     assert recipe.settings()["wgan_gp"] == {"n_critic": 5, "gp_weight": 10.0}
     assert "5 critic updates per G update" in recipe.summary()
-    setup = build(recipe, "cpu", images=torch.zeros(700, 1, 28, 28, dtype=torch.uint8))
+    setup = build(recipe, "cpu", seed=0, images=torch.zeros(700, 1, 28, 28, dtype=torch.uint8))
     assert setup.data.batch_size == 5 * recipe.batch_size and len(setup.data) == 2
 
 
@@ -169,5 +168,5 @@ def test_cli_records_the_estimate_and_the_score_per_epoch(tmp_path) -> None:
     epochs = json.loads((run / "epochs.json").read_text())
     assert [e["epoch"] for e in epochs] == [1, 2] and [e["steps"] for e in epochs] == [2, 4]
     for e in epochs:
-        assert e["wasserstein_estimate"] == pytest.approx(e["d_real"] - e["d_fake"])
+        assert e["wasserstein"] == pytest.approx(e["d_real"] - e["d_fake"]) and e["complete"]
         assert e["scores"]["frechet_distance"] > 0

@@ -19,14 +19,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ..data import DATASETS, BadDataError, DataNotFoundError, describe_runtime
+from ..data import DATASETS, BadDataError, DataNotFoundError
 from ..health import TrainingDiverged
-from ..infra.checkpoint import CheckpointError, describe_file, load_generator, require_same_run
-from ..infra.env import PRECISIONS, get_device
-from ..recipes import RECIPES, Setup, build, get_recipe
-from ..sampling import class_labels, draw_samples, make_noise
+from ..infra.checkpoint import CheckpointError, load_checkpoint, load_generator, require_same_run
+from ..infra.env import cpu_threads, get_device
+from ..infra.files import describe_file
+from ..infra.precision import PRECISIONS
+from ..loop import EpochEnd
+from ..pretrained import PRETRAINED
+from ..recipes import RECIPES, Recipe, Setup, build, get_recipe
+from ..runtime import describe_runtime
+from ..sampling import Noise, class_labels, draw_samples
+from ..scores import score_against_real, score_samples
 from ..scores.mnist import conditional_scores
-from ..train import EpochEnd
 from ..viz import grid_array
 from .runfolder import CHECKPOINT, EPOCHS, RUN_INFO, RunFolderError, claim, read_run_info, stored_run
 
@@ -77,54 +82,54 @@ def _check_train_args(args: argparse.Namespace, batch_size: int) -> None:
 
 def _epoch_record(setup: Setup, samples: int, seed: int, path: Path) -> Callable[[EpochEnd], None]:
     """A :func:`helpers.fit` callback that appends each epoch's statistics to the JSON list in ``path``: the
-    epoch's means of the history (with the critic's Wasserstein estimate for a WGAN-GP recipe) and, with
-    ``samples`` > 0, the scores of that many samples of ``setup.generator`` (the dataset's scorer)."""
+    epoch's means of the history (with the critic's Wasserstein estimate for a WGAN-GP recipe), whether the epoch
+    was complete (a time budget may end the last one early) and, with ``samples`` > 0, the scores of that many
+    samples of the network the recipe samples from (the dataset's scorer)."""
     records = json.loads(path.read_text()) if path.exists() else []
 
     def record(end: EpochEnd) -> None:
         h = end.history
-        means = {k: v for k, v in h.epoch_means()[-1].items() if k not in ("epoch", "complete")}
+        means = {k: v for k, v in h.epoch_means()[-1].items() if k != "epoch"}
         entry = {"epoch": end.epoch, "steps": h.steps, "seconds": round(h.seconds, 1)} | means
-        if h.critic:
-            entry["wasserstein_estimate"] = means["d_real"] - means["d_fake"]
         if samples:
             labels = class_labels(samples, setup.recipe.num_classes) if setup.recipe.num_classes else None
-            images = draw_samples(setup.generator, setup.noise, samples, seed=seed, labels=labels)
-            entry["scores"] = DATASETS[setup.recipe.dataset].score(images)
+            images = draw_samples(_sampler(setup), setup.noise, samples, seed=seed, labels=labels)
+            entry["scores"] = score_samples(setup.recipe.dataset, images)
         records.append(entry)
         path.write_text(json.dumps(records, indent=1))
 
     return record
 
 
+def _sampler(setup: Setup) -> torch.nn.Module:
+    """The network a recipe draws its samples with: the weight average when it keeps one, else G."""
+    return setup.G if setup.G_ema is None else setup.G_ema
+
+
 def _train(args: argparse.Namespace) -> None:
-    _check_train_args(args, RECIPES[args.recipe].batch_size)
+    recipe = get_recipe(args.recipe)
+    _check_train_args(args, recipe.batch_size)
     device = _device(args.device)
     out = Path(args.out)
     ckpt, meta = out / CHECKPOINT, out / RUN_INFO
     with claim(out):
         stored = stored_run(out)
         require_same_run(stored, {"recipe": args.recipe}, out, OTHER_RUN)  # before loading another recipe's data
-        setup = build(args.recipe, device, seed=args.seed, limit=args.limit, precision=args.precision)
-        images = len(setup.data.images)
+        if device.type == "cpu":
+            torch.set_num_threads(cpu_threads(recipe.cpu_threads))
+        setup = build(recipe, device, seed=args.seed, limit=args.limit, precision=args.precision)
+        images = setup.run["images"]
         if args.limit is not None and images < args.limit:
             raise ValueError(
                 f"--limit {args.limit}: {setup.recipe.dataset} has only {images} training images "
                 f"here; pass --limit {images} or less, or leave it out."
             )
-        run = {
-            "recipe": args.recipe,
-            "seed": args.seed,
-            "limit": args.limit,
-            "images": images,
-            "batch_size": setup.data.batch_size,
-        }
-        require_same_run(stored, run, out, OTHER_RUN)
+        require_same_run(stored, setup.run, out, OTHER_RUN)
         if ckpt.exists():
             print(f"resuming from {ckpt}")
         print(f"training {args.recipe} on {device} in {setup.precision}")
         before = meta.read_text() if meta.exists() else None
-        meta.write_text(json.dumps(run))
+        meta.write_text(json.dumps(setup.run))
         try:
             history = setup.fit(
                 epochs=args.epochs,
@@ -132,7 +137,6 @@ def _train(args: argparse.Namespace) -> None:
                 checkpoint=ckpt,
                 resume=True,
                 progress=not args.quiet,
-                run=run,
                 callbacks=[_epoch_record(setup, args.track, args.seed, out / EPOCHS)],
             )
         except BaseException:
@@ -142,11 +146,43 @@ def _train(args: argparse.Namespace) -> None:
                 else:
                     meta.write_text(before)
             raise
-        labels = class_labels(100, setup.recipe.num_classes) if setup.recipe.num_classes else None
-        grid = draw_samples(setup.generator, setup.noise, 64 if labels is None else 100, seed=args.seed, labels=labels)
-        plt.imsave(out / "samples.png", grid_array(grid, nrow=8 if labels is None else setup.recipe.num_classes))
+        labels = class_labels(100, recipe.num_classes) if recipe.num_classes else None
+        grid = draw_samples(_sampler(setup), setup.noise, 64 if labels is None else 100, seed=args.seed, labels=labels)
+        plt.imsave(out / "samples.png", grid_array(grid, nrow=8 if labels is None else recipe.num_classes))
         (out / "history.json").write_text(json.dumps(history.to_dict()))
     print(history.summary())
+
+
+def _generator_file(args: argparse.Namespace) -> Path:
+    """The file ``sample`` draws from: a run folder's checkpoint, a generator file, or a shipped generator."""
+    if args.pretrained is not None:
+        return PRETRAINED[args.pretrained]
+    run = Path(args.run)
+    if run.is_file():
+        return run
+    ckpt, meta = run / CHECKPOINT, run / RUN_INFO
+    if not meta.exists() or not ckpt.exists():
+        raise ValueError(
+            f"{run} is not a finished run folder (needs {RUN_INFO} and {CHECKPOINT}); "
+            "make one with `python -m helpers train RECIPE --out DIR`, or pass a generator file."
+        )
+    read_run_info(run)  # a clear error for a run.json that names no recipe of this version
+    return ckpt
+
+
+def _recipe_of(path: Path) -> Recipe:
+    """The recipe a generator file (a checkpoint, an export) was made with, read off its ``run`` entry."""
+    run = load_checkpoint(path).get("run")
+    if not isinstance(run, dict) or run.get("recipe") not in RECIPES:
+        named = (
+            f"names the recipe {run['recipe']!r}, unknown here"
+            if isinstance(run, dict) and "recipe" in run
+            else ("records no recipe")
+        )
+        raise CheckpointError(
+            f"{path} {named}: sample a file that `python -m helpers train` or scripts/export_pretrained.py wrote."
+        )
+    return get_recipe(run["recipe"])
 
 
 def _sample(args: argparse.Namespace) -> None:
@@ -165,19 +201,11 @@ def _sample(args: argparse.Namespace) -> None:
             f"--out {out}: {'it is a folder' if out.is_dir() else f'no folder {out.parent}'}; "
             "give a .npy file in an existing folder."
         )
-    run = Path(args.run)
-    if run.is_file():
-        raise ValueError(f"{run} is a file, not a run folder: pass the folder that `train --out` wrote.")
-    ckpt, meta = run / CHECKPOINT, run / RUN_INFO
-    if not meta.exists() or not ckpt.exists():
-        raise ValueError(
-            f"{run} is not a finished run folder (needs {RUN_INFO} and {CHECKPOINT}); "
-            "make one with `python -m helpers train RECIPE --out DIR`."
-        )
-    recipe = get_recipe(read_run_info(run)["recipe"])
-    G = load_generator(recipe.networks()[0], ckpt, recipe=recipe.name, settings=recipe.settings())
+    path = _generator_file(args)
+    recipe = _recipe_of(path)
+    G = load_generator(recipe.networks()[0], path, recipe=recipe.name, settings=recipe.settings()).float()
     labels = class_labels(args.n, recipe.num_classes) if recipe.num_classes else None
-    images = draw_samples(G, make_noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed, labels=labels)
+    images = draw_samples(G, Noise(recipe.latent_dim, "cpu", recipe.noise), args.n, seed=args.seed, labels=labels)
     np.save(out, images.numpy().astype(np.float32))
     classes = classes_file(out)
     if labels is None:
@@ -248,8 +276,8 @@ def _score(args: argparse.Namespace) -> None:
     path = Path(args.file)
     images = _read_samples(path)
     dataset = args.dataset or _dataset_of(images, path)
-    scores = {"dataset": dataset} | DATASETS[dataset].score(images)  # bad images are refused here, first
-    scores |= DATASETS[dataset].score_against_real(images)  # cat faces: the patch distance
+    scores = {"dataset": dataset} | score_samples(dataset, images)  # bad images are refused here, first
+    scores |= score_against_real(dataset, images)  # cat faces: the patch distance
     classes = classes_file(path)
     if classes.exists():
         scores |= _requested_scores(images, classes)
@@ -274,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
         "--precision",
         choices=list(PRECISIONS),
         default="auto",
-        help="auto: the recipe's and device's measured choice; fp16 adds a gradient scaler",
+        help="auto: the recipe's and device's measured choice; fp16 adds gradient scalers",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.add_argument(
@@ -285,8 +313,13 @@ def main(argv: list[str] | None = None) -> None:
     )
     train.add_argument("--out", required=True, help="run folder: checkpoint, samples.png, history.json, epochs.json")
 
-    sample = sub.add_parser("sample", help="draw images from a trained run as float32 .npy in [0, 1]")
-    sample.add_argument("run", help="a run folder written by `train`")
+    sample = sub.add_parser(
+        "sample",
+        help="draw images from a trained run or a generator file, or a shipped generator, as float32 .npy in [0, 1]",
+    )
+    source = sample.add_mutually_exclusive_group(required=True)
+    source.add_argument("run", nargs="?", help="a run folder written by `train`, or a generator file (.pt)")
+    source.add_argument("--pretrained", choices=sorted(PRETRAINED), help="the generator that ships with helpers")
     sample.add_argument("--n", type=int, default=10000)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", required=True, help="a .npy file in an existing folder")

@@ -18,7 +18,7 @@ place tried and how to fix it. Caches (downloads, decoded arrays) live only in
 """
 
 from .batches import UNIT_TOLERANCE, BadDataError, TensorBatches, check_images, to_signed, to_unit
-from .datasets import DATASETS, Dataset
+from .datasets import DATASETS, Dataset, get_dataset, load_dataset, load_labelled_dataset
 from .sources import (
     CATS_FOLDER,
     CATS_SLUG,
@@ -26,7 +26,6 @@ from .sources import (
     DataNotFoundError,
     cache_dir,
     decode_image_folder,
-    describe_runtime,
     find_cat_folder,
     find_data_locations,
     kaggle_login,
@@ -48,11 +47,13 @@ __all__ = [
     "cache_dir",
     "check_images",
     "decode_image_folder",
-    "describe_runtime",
     "find_cat_folder",
     "find_data_locations",
+    "get_dataset",
     "kaggle_login",
     "load_cat_faces",
+    "load_dataset",
+    "load_labelled_dataset",
     "load_mnist",
     "standin_cat_faces",
     "to_signed",

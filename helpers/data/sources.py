@@ -9,7 +9,6 @@ import hashlib
 import math
 import numbers
 import os
-import platform
 import re
 import struct
 import warnings
@@ -20,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torchvision
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision.datasets import MNIST
 
 from ..infra import env
+from ..infra.caches import registered_set
 from ..infra.files import write_atomically
 from .batches import BadDataError
 
@@ -43,9 +42,9 @@ KAGGLE_SEARCH_DEPTH = 5
 KAGGLE_SEARCH_FOLDERS = 2000
 
 #: Datasets whose stand-in was announced in this process (by a warning or by :func:`find_data_locations`).
-_ANNOUNCED: set[str] = set()
+_ANNOUNCED: set[str] = registered_set()
 #: Cache folders already warned about as unwritable in this process.
-_CACHE_WARNED: set[Path] = set()
+_CACHE_WARNED: set[Path] = registered_set()
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -716,21 +715,3 @@ def find_data_locations() -> dict[str, str]:
     else:
         fallback = "download" if data_dir is None else f"download; GAN_DATA_DIR={data_dir} does not hold it"
     return {name: str(found) if found else f"not found yet ({fallback})" for name, found in locations.items()}
-
-
-def describe_runtime(device: torch.device | None = None) -> str:
-    """A few lines that say where this notebook runs and which data it will find.
-
-    Printed by every setup cell, so a learner (or a bug report) shows the platform,
-    device, versions and data locations at a glance.
-    """
-    device = device or env.get_device()
-    lines = [
-        f"platform     : {env.detect_platform()} (Python {platform.python_version()})",
-        f"device       : {device.type} - {env.device_name(device)}",
-        f"torch        : {torch.__version__}, torchvision {torchvision.__version__}",
-        f"mode         : {'FAST (GAN_FAST=1: small data, few epochs)' if env.FAST else 'full settings'}",
-    ]
-    for name, where in find_data_locations().items():
-        lines.append(f"{name:<13}: {where}")
-    return "\n".join(lines)

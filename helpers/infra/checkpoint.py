@@ -10,19 +10,17 @@ tensors, so no ``map_location`` can move them off the CPU, where ``torch.set_rng
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from .files import write_atomically
+from .files import describe_file, write_atomically
 
-#: What :func:`helpers.fit` writes; a checkpoint without these cannot be resumed.
-TRAINING_KEYS = ("G", "D", "opt_g", "opt_d", "history", "epoch", "step_in_epoch", "rng")
-#: The first bytes of ``torch.save``'s legacy (non-zip) format: protocol 2 and torch's magic number.
-_LEGACY_TORCH = b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19"
+#: What :func:`helpers.fit` writes beside the state dicts of what it trains; a checkpoint without these cannot be
+#: resumed.
+TRAINING_KEYS = ("history", "epoch", "step_in_epoch", "rng")
 #: Wrappers whose state-dict keys carry a prefix the bare model lacks.
 _COMPILED, _PARALLEL = "_orig_mod.", "module."
 
@@ -37,36 +35,6 @@ def save_checkpoint(path: str | Path, **state: object) -> None:
     A kill mid-write keeps the old file, and two writers never share a temporary file.
     """
     write_atomically(path, lambda file: torch.save(state, file))
-
-
-def describe_file(path: str | Path) -> str:
-    """What a file holds, judged by its first bytes, as a phrase for error messages.
-
-    ``"a PyTorch file"``, ``"a NumPy .npy array"``, ``"a NumPy .npz archive"``, ``"a text file"``, ...; also
-    ``"an empty file"`` and ``"a cut-short zip archive ..."`` (an interrupted write or copy of a
-    ``torch.save``/``np.savez`` file).
-    """
-    with open(path, "rb") as file:
-        head = file.read(512)
-    if not head:
-        return "an empty file"
-    if head.startswith(b"\x93NUMPY"):
-        return "a NumPy .npy array"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            return "a cut-short zip archive (the format of torch.save and np.savez)"
-        if any(name.endswith("/data.pkl") for name in names):
-            return "a PyTorch file"
-        return "a NumPy .npz archive" if names and all(n.endswith(".npy") for n in names) else "a zip archive"
-    if head.startswith(_LEGACY_TORCH):
-        return "a PyTorch file (legacy format)"
-    for magic, kind in ((b"\x80", "a Python pickle"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image")):
-        if head.startswith(magic):
-            return kind
-    return "a file of unknown format" if b"\x00" in head else "a text file"
 
 
 def _unreadable(path: Path, exc: Exception) -> str:
@@ -245,14 +213,14 @@ def load_generator(
     G: nn.Module,
     checkpoint: str | Path,
     map_location: str | torch.device = "cpu",
-    averaged: bool = True,
+    ema: bool = True,
     recipe: str | None = None,
     settings: Mapping | None = None,
 ) -> nn.Module:
     """Load the generator from a :func:`helpers.fit` checkpoint or an export into ``G`` (eval mode); returns ``G``.
 
     An export is what notebook 04 writes: ``save_checkpoint(path, G=G.state_dict(), run=..., ...)``, half
-    precision allowed. With ``averaged=True`` the averaged weights (``G_ema``) are used when the run kept them.
+    precision allowed. With ``ema=True`` the averaged weights (``G_ema``) are used when the run kept them.
     The weights land on ``G``'s device whatever ``map_location`` says. ``recipe``: the name of the recipe ``G``
     was built from; ``settings``: the recipe's settings (``Recipe.settings()``). A file whose ``run`` names another
     recipe, or other values of any of those settings (a variant that kept its parent's name), is refused by
@@ -267,7 +235,7 @@ def load_generator(
         checkpoint,
         "build the networks of the recipe and settings it was trained with to load it.",
     )
-    if averaged and isinstance(state.get("G_ema"), Mapping):
+    if ema and isinstance(state.get("G_ema"), Mapping):
         weights = {k.removeprefix("module."): v for k, v in state["G_ema"].items() if k.startswith("module.")}
     elif "G" in state:
         weights = state["G"]

@@ -1,4 +1,4 @@
-"""Where the code runs: device and its numeric precision, platform, seeding, FAST mode and data locations.
+"""Where the code runs: platform, device, CPU threads, seeding and FAST mode.
 
 Every notebook's setup cell calls into this module, so that Colab, Kaggle, a laptop
 and CI all answer the same questions the same way.
@@ -10,7 +10,6 @@ import os
 import platform as _platform
 import random
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -108,99 +107,32 @@ def _mps_available() -> bool:
     return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
 
 
-def cpu_has_native_bf16() -> bool:
-    """Whether this CPU has bfloat16 instructions (AVX512-BF16 or AMX), where bf16 autocast pays off.
-
-    Elsewhere PyTorch emulates bf16 on CPU, which is slower than float32.
-    """
-    cpu = getattr(torch, "cpu", None)
-    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
-    return any(check is not None and bool(check()) for check in checks)
+def cpu_cores() -> int:
+    """CPU cores this process may use (the affinity mask: containers and CI often get fewer)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
 
 
-def cuda_has_native_bf16(device: torch.device) -> bool:
-    """Whether the GPU computes bfloat16 natively: compute capability 8.0 (Ampere) or newer.
-
-    Not ``torch.cuda.is_bf16_supported()``, which recent PyTorch answers ``True`` on older GPUs
-    too (a T4 emulates bf16, slowly).
-    """
-    return torch.cuda.get_device_capability(device) >= (8, 0)
-
-
-#: What :func:`choose_precision` (and ``fit``, ``build``, the CLI's ``--precision``) take: the device's measured
-#: choice, float32, or autocast to bfloat16 or to float16 (with a gradient scaler).
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
-_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-@dataclass
-class Precision:
-    """The numbers a training step computes in on ``device_type``: ``dtype`` float32, bfloat16 or float16.
-
-    It supplies what the step uses, always real objects: :attr:`autocast`, a ``torch.autocast`` context for the
-    forward passes and losses (disabled for float32), and :attr:`scaler`, a ``torch.amp.GradScaler`` that is
-    enabled for float16 only (float16 gradients underflow without one; bfloat16 has float32's range and needs
-    none). Disabled, both leave every number as float32 computes it. The scaler has state (its scale), so a
-    run makes its own Precision (:func:`choose_precision`). Raises ``ValueError`` for another ``dtype``.
-    """
-
-    device_type: str
-    dtype: torch.dtype = torch.float32
-    autocast: torch.autocast = field(init=False, repr=False, compare=False)
-    scaler: torch.amp.GradScaler = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self.dtype not in _DTYPES.values():
-            raise ValueError(f"dtype={self.dtype}: use torch.float32, torch.bfloat16 or torch.float16.")
-        mixed = self.dtype != torch.float32
-        # a disabled autocast keeps the device's default dtype: torch 2.6 warns about float32 on MPS even disabled
-        self.autocast = torch.autocast(self.device_type, dtype=self.dtype if mixed else None, enabled=mixed)
-        self.scaler = torch.amp.GradScaler(self.device_type, enabled=self.dtype == torch.float16)
-
-    def __str__(self) -> str:
-        return {
-            torch.float32: "float32",
-            torch.bfloat16: "bfloat16 autocast",
-            torch.float16: "float16 autocast + gradient scaler",
-        }[self.dtype]
-
-
-def choose_precision(device: torch.device | str, request: str = "auto", *, cpu_bf16: bool = False) -> Precision:
-    """The :class:`Precision` to train in on ``device`` for ``request``, one of :data:`PRECISIONS`.
-
-    ``"auto"`` picks by measurement: float32 on Apple MPS, on GPUs with native bf16 (compute capability >= 8.0:
-    cuDNN's convolutions then run on TF32 tensor cores, and float32 NCHW measured fastest on an H200:
-    ``benchmarks/README.md``, "Notebook 04: the cat-face DCGAN's speed") and on a CPU; float16 + gradient
-    scaler on older GPUs (T4, V100, P100), whose tensor cores compute float16 only (not measured here: no such
-    GPU was at hand; ``scripts/gpu_check.py`` reports it on whichever GPU runs it). ``cpu_bf16=True`` (a
-    recipe's :attr:`helpers.Recipe.cpu_bf16`) makes ``"auto"`` bfloat16 on a CPU with native bf16
-    (AVX512-BF16 or AMX), where it measured about 2x faster for the DCGAN. ``"fp32"`` is float32 anywhere;
-    ``"bf16"`` and ``"fp16"`` are that dtype on a CPU or a CUDA GPU (float16 on a CPU is for tests: it is
-    slow there). Raises ``ValueError`` for another word, and for ``"bf16"``/``"fp16"`` on another device.
-    """
-    device = torch.device(device)
-    if request not in PRECISIONS:
-        raise ValueError(f"precision={request!r}: use one of {', '.join(map(repr, PRECISIONS))}.")
-    if request == "auto":
-        if device.type == "cuda":
-            request = "fp32" if cuda_has_native_bf16(device) else "fp16"
-        else:
-            request = "bf16" if device.type == "cpu" and cpu_bf16 and cpu_has_native_bf16() else "fp32"
-    elif request != "fp32" and device.type not in ("cpu", "cuda"):
-        raise ValueError(
-            f"precision={request!r}: mixed precision is set up for CPUs and CUDA GPUs only, not {device.type}; "
-            "pass precision='auto' or 'fp32'."
-        )
-    return Precision(device.type, _DTYPES[request])
-
-
-#: A float32 :class:`Precision`, the default of the training steps: its disabled autocast and scaler hold no
-#: state and change nothing, so one serves every device.
-FLOAT32 = Precision("cpu")
+def cpu_threads(wanted: int | None = None) -> int:
+    """The torch threads to train with on a CPU: ``wanted`` (a recipe's ``cpu_threads``), or one per available
+    core, capped by ``OMP_NUM_THREADS`` when it is set (a user running several jobs side by side sets it, and
+    ``make test`` does for its two parallel workers: ``benchmarks/README.md``, "Test time"). The command line
+    sets it; a notebook keeps torch's own choice. Raises ``ValueError`` for an ``OMP_NUM_THREADS`` that is not a
+    positive whole number."""
+    wanted = wanted or cpu_cores()
+    limit = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if not limit:
+        return wanted
+    if not limit.isdigit() or int(limit) < 1:
+        raise ValueError(f"OMP_NUM_THREADS={limit!r} is not a positive whole number: set it to e.g. 1, or unset it.")
+    return min(wanted, int(limit))
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (all devices), so a CPU run repeats exactly."""
+    """Seed Python's ``random``, NumPy's global generator and torch's (the CPU's and every device's), so a CPU run
+    repeats exactly. Every notebook's setup cell calls it; nothing else in ``helpers`` reseeds the process."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

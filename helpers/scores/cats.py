@@ -5,13 +5,13 @@ label-free task: rotation prediction) plays the role Inception plays in FID. Its
 give two distances to the real faces, both lower-is-better and near 0 for real faces:
 
 * **Fréchet distance** (FD) between Gaussians fitted to the features of the samples and of the 14,172
-  faces the network trained on (:func:`helpers.scores.mnist.frechet_distance`). It shrinks as N grows even for
+  faces the network trained on (:func:`helpers.scores.distances.frechet_distance`). It shrinks as N grows even for
   perfect samples (an estimation bias), so compare values only at the same sample count. Computed from the
   stored mean and covariance, not with torchmetrics' FID, which would need all 14,172 reference feature
   vectors shipped (3.6 MB as float16); the two agree to 1e-6 on the same features (tests).
 * **KID** (kernel inception distance, reported x 1000 as ``kid_x1000``): the unbiased squared MMD with a
   cubic polynomial kernel against 2,000 stored real feature vectors (torchmetrics'
-  ``KernelInceptionDistance``, :func:`helpers.scores.mnist.kernel_distance`), mean and standard deviation over
+  ``KernelInceptionDistance``, :func:`helpers.scores.distances.kernel_distance`), mean and standard deviation over
   100 random subsets. Real faces score about 0 at any N, so it reads well at 1,000-2,000 samples.
 
 The stored file ``helpers/weights/cat_features.pt`` (1.7 MB) holds the network (float16), the mean
@@ -26,7 +26,6 @@ needs ``torch-fidelity`` and a one-time weight download, so offline it returns `
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,8 @@ from torch import nn
 
 from ..data import DATASETS, check_images
 from ..infra import env
-from .mnist import frechet_distance, gaussian_stats, kernel_distance
+from ..infra.caches import cached
+from .distances import frechet_distance, gaussian_stats, kernel_distance
 from .sliced_wasserstein import sliced_wasserstein
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights" / "cat_features.pt"
@@ -92,7 +92,7 @@ def held_out_split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return perm[cut:].sort().values, perm[:cut].sort().values
 
 
-@lru_cache(maxsize=1)
+@cached
 def load_cat_feature_net() -> tuple[CatFeatureNet, dict]:
     """The trained network (CPU, eval, float32) and its reference features' statistics.
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ..history import History
-from ..recipes import get_recipe
-from .checkpoint import CheckpointError, load_checkpoint, load_generator
+from .history import History
+from .infra.checkpoint import CheckpointError, load_checkpoint, load_generator
+from .recipes import get_recipe
 
-WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
+WEIGHTS = Path(__file__).resolve().parent / "weights"
 #: Recipe name -> the shipped generator file.
 PRETRAINED = {"dcgan-cats": WEIGHTS / "dcgan_cats_generator.pt"}
 
@@ -29,11 +29,11 @@ def load_pretrained(recipe: str = "dcgan-cats", device: torch.device | str = "cp
     ``info``: ``recipe``, ``epochs``, ``steps``, ``train_minutes``, ``machine``, ``torch``, the scores of
     its samples (``scores``, as :func:`helpers.cat_scores` returns them, with their sample count) and the
     run's ``history`` (a :class:`helpers.History`, for its curves). Raises
-    ``KeyError`` for a recipe without a shipped generator, :class:`helpers.infra.checkpoint.CheckpointError` when
+    ``ValueError`` for a recipe without a shipped generator, :class:`helpers.infra.checkpoint.CheckpointError` when
     the file is missing (a partial install) or was made for other settings than the recipe's.
     """
     if recipe not in PRETRAINED:
-        raise KeyError(f"No pretrained generator ships for {recipe!r}; there is one for: {', '.join(PRETRAINED)}.")
+        raise ValueError(f"No pretrained generator ships for {recipe!r}; there is one for: {', '.join(PRETRAINED)}.")
     path = PRETRAINED[recipe]
     if not path.exists():
         raise CheckpointError(f"{path} is missing: reinstall the package, or train the recipe (notebook 04).")
